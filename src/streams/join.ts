@@ -1,0 +1,130 @@
+import { AppError } from '../domain/errors.js';
+import { AsyncQueue } from '../lib/async-queue.js';
+import { canMerge, cursorOf, type Envelope, mergeDeltas } from './envelope.js';
+
+/** A subscriber's outgoing backlog: merged while it lags, disconnected past the hard cap. */
+export interface BacklogLimits {
+  /** Above this many queued bytes, consecutive text deltas are merged (lossless). */
+  softBytes: number;
+  /** Above this many queued bytes, the subscription ends with SLOW_CONSUMER. */
+  hardBytes: number;
+}
+
+/** What a join needs from a stream: its live feed (when live) and its record. */
+export interface JoinSource {
+  readonly streamId: string;
+  readonly deltaTypes: ReadonlySet<string>;
+  /** Null for a stream that has ended and is fully committed. */
+  readonly live: {
+    attach(listener: (envelope: Envelope) => void): () => void;
+    /** Events held in memory with seq > after, and the last seq assigned; synchronous. */
+    snapshot(after: number): { events: readonly Envelope[]; lastSeq: number };
+  } | null;
+  readCommitted(afterSeq: number, limit: number): Promise<Envelope[]>;
+  isTerminal(envelope: Envelope): boolean;
+}
+
+const PAGE = 500;
+
+/**
+ * Joins a stream after `after`: the recorded events, then the live ones, with no gap and no duplicate.
+ * The live feed is attached before the record is read and buffered meanwhile; anything at or below
+ * the last seq delivered is dropped. The iterator ends after the terminal event; `return()` detaches
+ * at once.
+ */
+export function joinStream(source: JoinSource, after: number, backlog?: BacklogLimits): AsyncIterableIterator<Envelope> {
+  let detach: () => void = () => {};
+  const queue = new BacklogQueue(after, source.streamId, source.deltaTypes, backlog, () => detach());
+  let lastQueued = after;
+  let buffer: Envelope[] | undefined = [];
+
+  const deliver = (envelope: Envelope): void => {
+    if (envelope.seq <= lastQueued || queue.isClosed) return;
+    lastQueued = envelope.seq;
+    queue.push(envelope);
+    if (source.isTerminal(envelope)) {
+      queue.end();
+      detach();
+    }
+  };
+
+  const live = source.live;
+  let memoryFirst = Number.POSITIVE_INFINITY;
+  let snapshot: readonly Envelope[] = [];
+  if (live) {
+    detach = live.attach((envelope) => {
+      if (buffer) buffer.push(envelope);
+      else deliver(envelope);
+    });
+    const snap = live.snapshot(after);
+    snapshot = snap.events;
+    memoryFirst = snapshot[0]?.seq ?? snap.lastSeq + 1;
+  }
+
+  const backfill = async (): Promise<void> => {
+    let position = after;
+    while (position + 1 < memoryFirst && !queue.isClosed) {
+      const limit = Number.isFinite(memoryFirst) ? Math.min(PAGE, memoryFirst - position - 1) : PAGE;
+      const page = await source.readCommitted(position, limit);
+      if (page.length === 0) break;
+      for (const envelope of page) {
+        if (envelope.seq >= memoryFirst) break;
+        deliver(envelope);
+      }
+      position = page.at(-1)?.seq ?? position;
+      if (page.length < limit) break;
+    }
+    for (const envelope of snapshot) deliver(envelope);
+    const buffered = buffer ?? [];
+    buffer = undefined;
+    for (const envelope of buffered) deliver(envelope);
+    if (!live) queue.end();
+  };
+  backfill().catch((error: unknown) => {
+    detach();
+    queue.fail(error);
+  });
+  return queue;
+}
+
+/** The queue between a stream and one consumer, with the slow-client policy. */
+class BacklogQueue extends AsyncQueue<Envelope> {
+  constructor(
+    private lastTaken: number,
+    private readonly streamId: string,
+    private readonly deltaTypes: ReadonlySet<string>,
+    private readonly limits: BacklogLimits | undefined,
+    onClose: () => void,
+  ) {
+    super(onClose, limits ? weigh : undefined);
+  }
+
+  override push(envelope: Envelope): void {
+    const limits = this.limits;
+    if (!limits || this.isClosed) {
+      super.push(envelope);
+      return;
+    }
+    const last = this.last();
+    if (last && this.weight > limits.softBytes && canMerge(last, envelope, this.deltaTypes)) {
+      this.replaceLast(mergeDeltas(last, envelope));
+    } else super.push(envelope);
+    if (this.weight > limits.hardBytes) {
+      this.fail(
+        new AppError('SLOW_CONSUMER', 'The client reads too slowly; resume from the cursor', {
+          cursor: cursorOf(this.streamId, this.lastTaken),
+          retryable: true,
+        }),
+        { discardQueued: true },
+      );
+    }
+  }
+
+  protected override taken(envelope: Envelope): void {
+    this.lastTaken = envelope.seq;
+  }
+}
+
+function weigh(envelope: Envelope): number {
+  return envelope.json.length;
+}
