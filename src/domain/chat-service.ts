@@ -1,10 +1,10 @@
+import { newId } from '../lib/ids.js';
+import { StopRequest } from '../lib/stop-request.js';
 import type { LlmMessage, LlmProvider } from '../providers/llm-provider.js';
 import { ProviderError } from '../providers/llm-provider.js';
-import { newId } from '../lib/ids.js';
 import { invalidInput, notFound } from './errors.js';
 import type { Failure, Message, Thread, Usage } from './model.js';
 import type { MessagePatch, MessageRepository, ThreadEventSink } from './ports.js';
-import { StopRequest } from '../lib/stop-request.js';
 
 export const MAX_PROMPT_LENGTH = 100_000;
 export const MAX_SYSTEM_LENGTH = 100_000;
@@ -62,7 +62,10 @@ export class ChatService {
    * Validates the request and commits the user message and a PENDING assistant message before
    * returning, so an acknowledged request is never lost. Throws AppError for bad input.
    */
-  async prepareCompletion(request: CompletionRequest, ids: { streamId: string }): Promise<PreparedCompletion> {
+  async prepareCompletion(
+    request: CompletionRequest,
+    ids: { streamId: string },
+  ): Promise<PreparedCompletion> {
     const input = validate(request, this.options.defaultModel);
     const { messages, sink } = this.options;
     const exchange = await messages.beginExchange({
@@ -148,10 +151,20 @@ export class ChatService {
       const failure = toFailure(error, signal);
       if (failure.code === 'INTERNAL_ERROR') this.options.onError?.(error);
       const status = failure.code === 'CANCELLED' || failure.code === 'INTERRUPTED' ? failure.code : 'FAILED';
-      message = await writer.final({ content, status, usage, stopReason, error: failure }).catch((persistError) => {
-        this.options.onError?.(persistError);
-        return { ...message, content, status, usage, stopReason, error: failure, updatedAt: new Date() } as Message;
-      });
+      message = await writer
+        .final({ content, status, usage, stopReason, error: failure })
+        .catch((persistError) => {
+          this.options.onError?.(persistError);
+          return {
+            ...message,
+            content,
+            status,
+            usage,
+            stopReason,
+            error: failure,
+            updatedAt: new Date(),
+          } as Message;
+        });
       sink.emit({ type: 'ThreadMessageUpdated', threadId: thread.id, message });
       yield { type: 'CompletionFailed', messageId, message, error: failure };
     }
@@ -222,7 +235,8 @@ function validate(request: CompletionRequest, defaultModel: string): ValidInput 
     throw invalidInput(`system must be at most ${MAX_SYSTEM_LENGTH} characters`, 'system');
   }
   const threadId = request.threadId ?? undefined;
-  if (threadId !== undefined && threadId.trim() === '') throw invalidInput('threadId must not be empty', 'threadId');
+  if (threadId !== undefined && threadId.trim() === '')
+    throw invalidInput('threadId must not be empty', 'threadId');
   return { threadId, prompt, model, maxTokens, system: system || undefined, temperature };
 }
 
@@ -245,11 +259,16 @@ function toFailure(error: unknown, signal: AbortSignal): Failure {
   // Once the signal fired, whatever the provider threw is a consequence of the stop, not a failure.
   if (signal.aborted) {
     const reason: unknown = signal.reason;
-    if (reason instanceof StopRequest) return { code: reason.code, message: reason.message, retryable: reason.code === 'INTERRUPTED' };
+    if (reason instanceof StopRequest)
+      return { code: reason.code, message: reason.message, retryable: reason.code === 'INTERRUPTED' };
     return { code: 'CANCELLED', message: 'The stream was cancelled', retryable: false };
   }
   if (error instanceof ProviderError) {
     return { code: error.code, message: error.message, retryable: error.retryable };
   }
-  return { code: 'INTERNAL_ERROR', message: 'The completion failed because of an internal error', retryable: true };
+  return {
+    code: 'INTERNAL_ERROR',
+    message: 'The completion failed because of an internal error',
+    retryable: true,
+  };
 }

@@ -1,7 +1,7 @@
-import { invalidInput, notFound } from './errors.js';
-import type { Thread } from './model.js';
-import type { ThreadEventSink, ThreadRepository } from './ports.js';
 import { newId } from '../lib/ids.js';
+import { invalidInput, notFound } from './errors.js';
+import type { Message, Thread } from './model.js';
+import type { ThreadEventSink, ThreadRepository } from './ports.js';
 
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_PAGE = 100;
@@ -40,6 +40,11 @@ export class ThreadService {
     return thread;
   }
 
+  /** Reports a message change made outside a completion (e.g. recovery at start-up). */
+  reportMessageUpdated(message: Message): void {
+    this.sink.emit({ type: 'ThreadMessageUpdated', threadId: message.threadId, message });
+  }
+
   /** Deletes the thread and its messages; the caller stops its live streams first. */
   async delete(id: string): Promise<boolean> {
     const deleted = await this.threads.delete(id);
@@ -61,6 +66,7 @@ function normalizeTitle(title: string | null): string | null {
 /** Page sizes: default 20, at most MAX_PAGE; a negative size is a client bug worth reporting. */
 export function clampPage(first: number | null | undefined, fallback = 20): number {
   if (first === null || first === undefined) return fallback;
-  if (!Number.isInteger(first) || first < 0) throw invalidInput('first must be a non-negative integer', 'first');
+  if (!Number.isInteger(first) || first < 0)
+    throw invalidInput('first must be a non-negative integer', 'first');
   return Math.min(first, MAX_PAGE);
 }

@@ -12,11 +12,13 @@ export interface Config {
   host: string;
   /** As given, e.g. `file:./data/streamgate.db`. */
   databaseUrl: string;
-  /** Absolute path of the SQLite file (or `:memory:`). */
+  /** Absolute path of the SQLite file. */
   databasePath: string;
   llmProvider: LlmProviderName;
   anthropicApiKey: string | undefined;
   anthropicBaseUrl: string | undefined;
+  /** Retries of a request that failed before its stream started (429, 5xx, 529). */
+  anthropicMaxRetries: number;
   defaultModel: string;
   logLevel: LogLevel;
   /** Milliseconds between two deltas of the echo provider. */
@@ -63,11 +65,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 /** Resolves `file:<path>` (relative to the working directory) to an absolute path. */
 export function databasePathFromUrl(url: string, cwd = process.cwd()): string {
   if (!url.startsWith('file:')) {
-    throw new ConfigError(`DATABASE_URL must be a SQLite file URL like file:./data/streamgate.db, got "${url}"`);
+    throw new ConfigError(
+      `DATABASE_URL must be a SQLite file URL like file:./data/streamgate.db, got "${url}"`,
+    );
   }
   const file = url.slice('file:'.length).split('?')[0] ?? '';
   if (file === '') throw new ConfigError('DATABASE_URL must name a file after "file:"');
-  if (file === ':memory:') return file;
+  if (file === ':memory:')
+    throw new ConfigError('DATABASE_URL must name a file: the server and its migrations share it');
   return path.resolve(cwd, file);
 }
 
@@ -77,7 +82,12 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || 'file:./data/streamgate.db';
   const databasePath = databasePathFromUrl(databaseUrl);
   const anthropicApiKey = env.ANTHROPIC_API_KEY || undefined;
-  const llmProvider = oneOf(env, 'LLM_PROVIDER', ['anthropic', 'echo'] as const, anthropicApiKey ? 'anthropic' : 'echo');
+  const llmProvider = oneOf(
+    env,
+    'LLM_PROVIDER',
+    ['anthropic', 'echo'] as const,
+    anthropicApiKey ? 'anthropic' : 'echo',
+  );
   if (llmProvider === 'anthropic' && !anthropicApiKey) {
     throw new ConfigError('ANTHROPIC_API_KEY must be set when LLM_PROVIDER=anthropic');
   }
@@ -92,7 +102,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (retentionRaw !== undefined && retentionRaw !== '' && retentionRaw !== 'forever') {
     const hours = Number(retentionRaw);
     if (!Number.isFinite(hours) || hours < 0) {
-      throw new ConfigError(`STREAM_RETENTION_HOURS must be a number of hours >= 0 or "forever", got "${retentionRaw}"`);
+      throw new ConfigError(
+        `STREAM_RETENTION_HOURS must be a number of hours >= 0 or "forever", got "${retentionRaw}"`,
+      );
     }
     retentionMs = hours * 3_600_000;
   }
@@ -104,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     llmProvider,
     anthropicApiKey,
     anthropicBaseUrl,
+    anthropicMaxRetries: int(env, 'ANTHROPIC_MAX_RETRIES', 2, 0, 10),
     defaultModel,
     logLevel,
     echoDelayMs: int(env, 'ECHO_DELAY_MS', 20, 0, 60_000),

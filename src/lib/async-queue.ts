@@ -7,7 +7,9 @@
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
   private head = 0;
-  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
+  private waiting:
+    | { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }
+    | undefined;
   private closed = false;
   private failure: { error: unknown } | undefined;
   private closeHandled = false;

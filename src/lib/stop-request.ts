@@ -6,7 +6,9 @@ export class StopRequest extends Error {
   override name = 'StopRequest';
   constructor(
     readonly code: 'CANCELLED' | 'INTERRUPTED',
-    message = code === 'CANCELLED' ? 'The stream was cancelled' : 'The server stopped while the stream was live',
+    message = code === 'CANCELLED'
+      ? 'The stream was cancelled'
+      : 'The server stopped while the stream was live',
   ) {
     super(message);
   }

@@ -6,7 +6,12 @@ import type { LlmProvider } from './llm-provider.js';
 /** The provider settings of {@link Config}. */
 export type ProviderConfig = Pick<
   Config,
-  'llmProvider' | 'anthropicApiKey' | 'anthropicBaseUrl' | 'defaultModel' | 'echoDelayMs'
+  | 'llmProvider'
+  | 'anthropicApiKey'
+  | 'anthropicBaseUrl'
+  | 'anthropicMaxRetries'
+  | 'defaultModel'
+  | 'echoDelayMs'
 >;
 
 /**
@@ -24,6 +29,7 @@ export function createProvider(config: ProviderConfig): LlmProvider {
         apiKey: config.anthropicApiKey,
         baseURL: config.anthropicBaseUrl,
         defaultModel: config.defaultModel,
+        maxRetries: config.anthropicMaxRetries,
       });
     case 'echo':
       return new EchoProvider({ delayMs: config.echoDelayMs });

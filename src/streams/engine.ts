@@ -1,5 +1,5 @@
-import type { Failure } from '../domain/model.js';
 import { AppError, invalidInput, notFound } from '../domain/errors.js';
+import type { Failure } from '../domain/model.js';
 import type { Logger } from '../infra/logger.js';
 import { newId } from '../lib/ids.js';
 import { StopRequest } from '../lib/stop-request.js';
@@ -30,12 +30,27 @@ export interface LogSpec {
   threadId: string | null;
 }
 
-export interface SubscribeOptions {
-  /** Resume after this cursor; without it, from seq 1. */
-  after?: string | null | undefined;
+export interface OpenOptions {
+  /** Backlog limits of this subscriber; null for none (a consumer with its own policy). */
   backlog?: BacklogLimits | null;
   /** False for a consumer that counts its own subscribers (a fan-out group). */
   countSubscriber?: boolean;
+}
+
+/**
+ * A validated subscription to one stream, not yet attached. Iterating it opens it with the default
+ * options, so it can be returned wherever an AsyncIterable of envelopes is expected.
+ */
+export interface StreamHandle extends AsyncIterable<Envelope> {
+  readonly streamId: string;
+  /** Deliver events with seq > after. */
+  readonly after: number;
+  /** Characters of event after+1's text the client already has (see cursorOf). */
+  readonly offset: number;
+  readonly kind: StreamKind<never>;
+  isTerminal(envelope: Envelope): boolean;
+  /** Joins the stream; each call is an independent subscriber. */
+  open(options?: OpenOptions): AsyncIterableIterator<Envelope>;
 }
 
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -113,7 +128,11 @@ export class StreamEngine {
    * detached from any subscriber. With an idempotency key, a second start (even concurrent) returns
    * the first stream instead.
    */
-  async start<Input>(kindName: string, input: Input, options: { idempotencyKey?: string | null } = {}): Promise<StreamInfo> {
+  async start<Input>(
+    kindName: string,
+    input: Input,
+    options: { idempotencyKey?: string | null } = {},
+  ): Promise<StreamInfo> {
     this.assertOpen();
     const kind = this.kinds.get(kindName) as StreamKind<Input> | undefined;
     if (!kind?.start) throw new Error(`stream kind ${kindName} has no producer`);
@@ -169,49 +188,72 @@ export class StreamEngine {
       });
   }
 
+  /** Makes sure a log stream exists (creating it empty) and is loaded; null when it has ended. */
+  async openLog(spec: LogSpec): Promise<StreamInfo | null> {
+    const live = await this.ensureLoaded(spec.id, spec);
+    return live ? this.liveView(live.info) : null;
+  }
+
   /** Stops a LIVE producer stream; resolves with the stream once its terminal event is committed. */
   async cancel(id: string): Promise<StreamInfo> {
     const live = this.live.get(id);
     if (!live || live.ended) {
       const info = live?.info ?? (await this.store.get(id));
       if (!info) throw notFound('Stream', id);
-      throw new AppError('STREAM_NOT_LIVE', `Stream ${id} has already ended (${info.status}); only a LIVE stream can be cancelled`, {
-        status: info.status,
-      });
+      throw new AppError(
+        'STREAM_NOT_LIVE',
+        `Stream ${id} has already ended (${info.status}); only a LIVE stream can be cancelled`,
+        {
+          status: info.status,
+        },
+      );
     }
-    if (!live.abort) throw invalidInput(`Stream ${id} is a ${live.kind.name} stream, which cannot be cancelled`, 'id');
+    if (!live.abort)
+      throw invalidInput(`Stream ${id} is a ${live.kind.name} stream, which cannot be cancelled`, 'id');
     await this.stop(live, new StopRequest('CANCELLED'));
     return this.liveView(live.info);
   }
 
   /**
-   * Opens a subscription: recorded events after the cursor, then live ones, ending after the terminal
-   * event. Throws NOT_FOUND, BAD_CURSOR or STREAM_EXPIRED before anything is delivered.
+   * Validates a subscription (NOT_FOUND, BAD_CURSOR, STREAM_EXPIRED are thrown here, before anything
+   * is delivered) and returns a handle whose `open()` joins the stream: recorded events after the
+   * cursor, then live ones, ending after the terminal event.
    */
-  async subscribe(id: string, options: SubscribeOptions = {}): Promise<AsyncIterableIterator<Envelope>> {
+  async subscribe(id: string, after?: string | null): Promise<StreamHandle> {
     this.assertOpen();
     const live = this.live.get(id) ?? (await this.ensureLoaded(id, null));
     const info = live?.info ?? (await this.store.get(id));
     if (!info) throw notFound('Stream', id);
     const kind = this.kinds.get(info.kind);
     if (!kind) throw notFound('Stream', id);
-    const after = this.resolveAfter(info, live, options.after);
-    const countSubscriber = options.countSubscriber ?? true;
-    const source: JoinSource = {
+    const position = this.resolveAfter(info, live, after);
+    const isTerminal = (envelope: Envelope) => kind.ending(envelope.type, envelope.data) !== null;
+    const handle: StreamHandle = {
       streamId: id,
-      deltaTypes: kind.deltaTypes,
-      live:
-        live && !live.ended
-          ? {
-              attach: (listener) => this.attach(live, listener, countSubscriber),
-              snapshot: (afterSeq) => ({ events: tailAfter(live.tail, afterSeq), lastSeq: live.seq }),
-            }
-          : null,
-      readCommitted: (afterSeq, limit) => this.store.readEvents(id, afterSeq, limit),
-      isTerminal: (envelope) => kind.ending(envelope.type, envelope.data) !== null,
+      after: position.seq,
+      offset: position.offset,
+      kind,
+      isTerminal,
+      [Symbol.asyncIterator]: () => handle.open(),
+      open: (options = {}) => {
+        const countSubscriber = options.countSubscriber ?? true;
+        const source: JoinSource = {
+          streamId: id,
+          deltaTypes: kind.deltaTypes,
+          live: live
+            ? {
+                attach: (listener) => this.attach(live, listener, countSubscriber),
+                snapshot: (afterSeq) => ({ events: tailAfter(live.tail, afterSeq), lastSeq: live.seq }),
+              }
+            : null,
+          readCommitted: (afterSeq, limit) => this.store.readEvents(id, afterSeq, limit),
+          isTerminal,
+        };
+        const backlog = options.backlog === null ? undefined : (options.backlog ?? this.options.backlog);
+        return joinStream(source, position.seq, backlog);
+      },
     };
-    const backlog = options.backlog === null ? undefined : (options.backlog ?? this.options.backlog);
-    return joinStream(source, after, backlog);
+    return handle;
   }
 
   /** The stream with its live progress (what is not committed yet included), or null. */
@@ -285,6 +327,17 @@ export class StreamEngine {
     await Promise.all(stops);
   }
 
+  /** Deletes a thread's streams and their events (after stopThread and a flush). */
+  async deleteThreadStreams(threadId: string): Promise<void> {
+    for (const [id, live] of this.live) {
+      if (live.info.threadId === threadId && (live.ended || !live.abort)) {
+        this.live.delete(id);
+        this.recorder.forget(id);
+      }
+    }
+    await this.store.deleteByThread(threadId);
+  }
+
   /** Waits until everything appended so far is committed. */
   flush(): Promise<void> {
     return this.recorder.flush();
@@ -311,7 +364,11 @@ export class StreamEngine {
     if (this.closed) throw new AppError('UNAVAILABLE', 'The server is shutting down');
   }
 
-  private async startNew<Input>(kind: StreamKind<Input>, input: Input, key: string | null): Promise<StreamInfo> {
+  private async startNew<Input>(
+    kind: StreamKind<Input>,
+    input: Input,
+    key: string | null,
+  ): Promise<StreamInfo> {
     const id = newId('str');
     const run = await (kind.start as NonNullable<StreamKind<Input>['start']>)(input, { streamId: id });
     const info = await this.store.create({
@@ -361,7 +418,11 @@ export class StreamEngine {
     clearTimeout(timer);
     if (outcome === 'timeout') {
       this.logger.warn('a producer ignored its stop signal; ending the stream', { streamId: live.info.id });
-      await this.endWithFailure(live, { code: reason.code, message: reason.message, retryable: reason.code !== 'CANCELLED' });
+      await this.endWithFailure(live, {
+        code: reason.code,
+        message: reason.message,
+        retryable: reason.code !== 'CANCELLED',
+      });
       await live.finished;
     }
   }
@@ -433,9 +494,11 @@ export class StreamEngine {
     const load = (async () => {
       let info = await this.store.get(id);
       if (!info && create) {
-        info = await this.store.create({ ...create, idempotencyKey: null, startedAt: new Date() }).catch(() => this.store.get(id));
+        info = await this.store
+          .create({ ...create, idempotencyKey: null, startedAt: new Date() })
+          .catch(() => this.store.get(id));
       }
-      if (!info || info.status !== 'LIVE') return null;
+      if (info?.status !== 'LIVE') return null;
       const kind = this.kinds.get(info.kind);
       // Producer streams are only live in the process that runs them.
       if (!kind || kind.start) return null;
@@ -450,27 +513,48 @@ export class StreamEngine {
     return load;
   }
 
-  private resolveAfter(info: StreamInfo, live: LiveStream | null | undefined, after: string | null | undefined): number {
+  private resolveAfter(
+    info: StreamInfo,
+    live: LiveStream | null | undefined,
+    after: string | null | undefined,
+  ): { seq: number; offset: number } {
     const lastSeq = live ? live.seq : info.chunkCount;
     let seq = 0;
+    let offset = 0;
     if (after !== null && after !== undefined) {
       const parsed = parseCursor(after);
       if (!parsed || parsed.streamId !== info.id) {
-        throw new AppError('BAD_CURSOR', `"${after}" is not a cursor of stream ${info.id}`, { cursor: after });
-      }
-      if (parsed.seq > lastSeq) {
-        throw new AppError('BAD_CURSOR', `Cursor "${after}" is beyond the end of stream ${info.id} (seq ${lastSeq})`, {
+        throw new AppError('BAD_CURSOR', `"${after}" is not a cursor of stream ${info.id}`, {
           cursor: after,
         });
       }
+      if (parsed.seq > lastSeq) {
+        throw new AppError(
+          'BAD_CURSOR',
+          `Cursor "${after}" is beyond the end of stream ${info.id} (seq ${lastSeq})`,
+          {
+            cursor: after,
+          },
+        );
+      }
       seq = parsed.seq;
+      offset = parsed.offset;
+      if (offset > 0 && seq >= lastSeq) {
+        throw new AppError('BAD_CURSOR', `Cursor "${after}" is beyond the end of stream ${info.id}`, {
+          cursor: after,
+        });
+      }
     }
     if (seq < info.prunedThrough && seq < lastSeq) {
-      throw new AppError('STREAM_EXPIRED', `The events of stream ${info.id} after seq ${seq} were removed by retention`, {
-        prunedThrough: info.prunedThrough,
-      });
+      throw new AppError(
+        'STREAM_EXPIRED',
+        `The events of stream ${info.id} after seq ${seq} were removed by retention`,
+        {
+          prunedThrough: info.prunedThrough,
+        },
+      );
     }
-    return seq;
+    return { seq, offset };
   }
 
   private async *readAll(id: string): AsyncGenerator<Envelope> {

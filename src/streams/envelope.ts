@@ -15,8 +15,23 @@ export interface Envelope<D extends object = object> {
   readonly json: string;
 }
 
-export function makeEnvelope<D extends object>(streamId: string, seq: number, at: Date, type: string, data: D, json?: string): Envelope<D> {
-  return { streamId, seq, at, type, data, cursor: cursorOf(streamId, seq), json: json ?? JSON.stringify(data) };
+export function makeEnvelope<D extends object>(
+  streamId: string,
+  seq: number,
+  at: Date,
+  type: string,
+  data: D,
+  json?: string,
+): Envelope<D> {
+  return {
+    streamId,
+    seq,
+    at,
+    type,
+    data,
+    cursor: cursorOf(streamId, seq),
+    json: json ?? JSON.stringify(data),
+  };
 }
 
 /**

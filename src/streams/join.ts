@@ -32,7 +32,11 @@ const PAGE = 500;
  * the last seq delivered is dropped. The iterator ends after the terminal event; `return()` detaches
  * at once.
  */
-export function joinStream(source: JoinSource, after: number, backlog?: BacklogLimits): AsyncIterableIterator<Envelope> {
+export function joinStream(
+  source: JoinSource,
+  after: number,
+  backlog?: BacklogLimits,
+): AsyncIterableIterator<Envelope> {
   let detach: () => void = () => {};
   const queue = new BacklogQueue(after, source.streamId, source.deltaTypes, backlog, () => detach());
   let lastQueued = after;

@@ -159,7 +159,8 @@ export class Recorder {
       .finally(() => {
         this.flushing = undefined;
         if (this.queue.length > 0 || this.progress.size > 0) {
-          const urgent = this.queue.length >= this.maxBatch || [...this.progress.values()].some((p) => p.ending);
+          const urgent =
+            this.queue.length >= this.maxBatch || [...this.progress.values()].some((p) => p.ending);
           const backoff = this.failures > 0 ? Math.min(2000, 50 * 2 ** this.failures) : 0;
           this.schedule(Math.max(backoff, urgent ? 0 : this.options.flushMs));
         }
@@ -204,7 +205,8 @@ export class Recorder {
       if (seq > (this.committed.get(id) ?? 0)) this.committed.set(id, seq);
     }
     for (const [id, p] of progress) {
-      if (!latest.has(id) && p.chunkCount > (this.committed.get(id) ?? 0)) this.committed.set(id, p.chunkCount);
+      if (!latest.has(id) && p.chunkCount > (this.committed.get(id) ?? 0))
+        this.committed.set(id, p.chunkCount);
     }
     if (this.waiters.length > 0) {
       const still: Waiter[] = [];

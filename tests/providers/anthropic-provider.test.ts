@@ -295,6 +295,7 @@ describe('createProvider (anthropic)', () => {
       anthropicApiKey: API_KEY,
       anthropicBaseUrl: fake.url,
       defaultModel: 'claude-configured',
+      anthropicMaxRetries: 0,
       echoDelayMs: 0,
     });
 
@@ -312,6 +313,7 @@ describe('createProvider (anthropic)', () => {
         anthropicApiKey: undefined,
         anthropicBaseUrl: undefined,
         defaultModel: 'claude-configured',
+        anthropicMaxRetries: 0,
         echoDelayMs: 0,
       }),
     ).toThrow(ConfigError);

@@ -127,6 +127,7 @@ describe('createProvider (echo)', () => {
       anthropicApiKey: undefined,
       anthropicBaseUrl: undefined,
       defaultModel: 'claude-something',
+      anthropicMaxRetries: 0,
       echoDelayMs: 0,
     });
 

@@ -14,7 +14,7 @@ export const BUSY_TIMEOUT_MS = 5000;
  * only an OS crash or power loss can lose the last transactions.
  */
 export async function openPrisma(databasePath: string): Promise<Db> {
-  if (databasePath !== ':memory:') mkdirSync(path.dirname(databasePath), { recursive: true });
+  mkdirSync(path.dirname(databasePath), { recursive: true });
   const adapter = new PrismaBetterSqlite3({ url: databasePath, timeout: BUSY_TIMEOUT_MS });
   const prisma = new PrismaClient({ adapter });
   // journal_mode returns a row, so it must go through a query; the others are per connection.

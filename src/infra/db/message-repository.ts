@@ -20,10 +20,20 @@ export class PrismaMessageRepository implements MessageRepository {
         thread = await tx.thread.findUnique({ where: { id: input.thread.existingId } });
         if (!thread) return null;
       }
-      const history = await tx.message.findMany({ where: { threadId: thread.id }, orderBy: { position: 'asc' } });
+      const history = await tx.message.findMany({
+        where: { threadId: thread.id },
+        orderBy: { position: 'asc' },
+      });
       const position = (history.at(-1)?.position ?? 0) + 1;
       const user = await tx.message.create({
-        data: { id: input.user.id, threadId: thread.id, position, role: 'USER', status: 'COMPLETE', content: input.user.content },
+        data: {
+          id: input.user.id,
+          threadId: thread.id,
+          position,
+          role: 'USER',
+          status: 'COMPLETE',
+          content: input.user.content,
+        },
       });
       const assistant = await tx.message.create({
         data: {
@@ -37,7 +47,12 @@ export class PrismaMessageRepository implements MessageRepository {
         },
       });
       thread = await tx.thread.update({ where: { id: thread.id }, data: { updatedAt: new Date() } });
-      return { thread, history: history.map(toMessage), user: toMessage(user), assistant: toMessage(assistant) };
+      return {
+        thread,
+        history: history.map(toMessage),
+        user: toMessage(user),
+        assistant: toMessage(assistant),
+      };
     });
   }
 
@@ -51,7 +66,11 @@ export class PrismaMessageRepository implements MessageRepository {
       const rows = await this.db.message.findMany({ where: { threadId }, orderBy: { position: 'asc' } });
       return rows.map(toMessage);
     }
-    const rows = await this.db.message.findMany({ where: { threadId }, orderBy: { position: 'desc' }, take: last });
+    const rows = await this.db.message.findMany({
+      where: { threadId },
+      orderBy: { position: 'desc' },
+      take: last,
+    });
     return rows.reverse().map(toMessage);
   }
 

@@ -52,7 +52,10 @@ export class PrismaStreamStore implements StreamStore {
       for (const e of slice) params.push(e.streamId, e.seq, e.type, e.json, sqliteDate(e.at));
       const values = '(?,?,?,?,?),'.repeat(slice.length).slice(0, -1);
       statements.push(
-        this.db.$executeRawUnsafe(`INSERT INTO "StreamEvent" ("streamId","seq","type","data","at") VALUES ${values}`, ...params),
+        this.db.$executeRawUnsafe(
+          `INSERT INTO "StreamEvent" ("streamId","seq","type","data","at") VALUES ${values}`,
+          ...params,
+        ),
       );
     }
     for (const [id, p] of progress) {
@@ -90,7 +93,9 @@ export class PrismaStreamStore implements StreamStore {
       orderBy: { seq: 'asc' },
       take: limit,
     });
-    return rows.map((row) => makeEnvelope(row.streamId, row.seq, row.at, row.type, JSON.parse(row.data) as object, row.data));
+    return rows.map((row) =>
+      makeEnvelope(row.streamId, row.seq, row.at, row.type, JSON.parse(row.data) as object, row.data),
+    );
   }
 
   async pruneEnded(endedBefore: Date): Promise<number> {

@@ -1,0 +1,73 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { AppError } from '../domain/errors.js';
+import type { StreamHandle } from '../streams/engine.js';
+import type { Envelope } from '../streams/envelope.js';
+import type { GraphQLContext } from './context.js';
+import { applyTransforms } from './transforms/pipeline.js';
+import type { TransformSpec } from './transforms/spec.js';
+
+/** The last item of a subscription that ended with an error: the resolver turns it into a GraphQL error. */
+export class SubscriptionErrorPayload {
+  constructor(readonly error: AppError) {}
+}
+
+export type SubscriptionPayload = Envelope | SubscriptionErrorPayload;
+
+/**
+ * The per-subscriber delivery of a stream: join, transforms, and an error that ends the stream
+ * delivered as a final result (a transport must never see a throwing iterator: graphql-sse leaves
+ * such a stream open forever).
+ */
+export function deliverStream(
+  handle: StreamHandle,
+  spec: TransformSpec | null,
+  context: GraphQLContext,
+  _info: GraphQLResolveInfo,
+): AsyncIterableIterator<SubscriptionPayload> {
+  const events = handle.open();
+  const transformed = applyTransforms(events, spec, {
+    deltaTypes: handle.kind.deltaTypes,
+    isTerminal: handle.isTerminal,
+    resume: { offset: handle.offset },
+  });
+  return endWithErrorPayload(transformed, (error) =>
+    context.app.logger.error('subscription failed', { error }),
+  );
+}
+
+/** Turns a rejection of `next()` into one final error payload, then the end. */
+export function endWithErrorPayload(
+  source: AsyncIterator<Envelope>,
+  onUnexpected: (error: unknown) => void,
+): AsyncIterableIterator<SubscriptionPayload> {
+  let done = false;
+  const iterator: AsyncIterableIterator<SubscriptionPayload> = {
+    async next() {
+      if (done) return { value: undefined, done: true };
+      try {
+        const result = await source.next();
+        if (result.done) done = true;
+        return result;
+      } catch (error) {
+        done = true;
+        if (!(error instanceof AppError)) onUnexpected(error);
+        const appError =
+          error instanceof AppError
+            ? error
+            : new AppError('UNAVAILABLE', 'The stream failed on the server; resume from your last cursor', {
+                retryable: true,
+              });
+        return { value: new SubscriptionErrorPayload(appError), done: false };
+      }
+    },
+    async return() {
+      done = true;
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
