@@ -5,7 +5,7 @@ import { newId } from '../lib/ids.js';
 import { StopRequest } from '../lib/stop-request.js';
 import { type BusListener, InProcessStreamBus, type StreamBus } from './bus.js';
 import { type Envelope, makeEnvelope, parseCursor } from './envelope.js';
-import { type BacklogLimits, type JoinSource, joinStream } from './join.js';
+import { type BacklogLimits, type JoinedStream, type JoinSource, joinStream } from './join.js';
 import type { EventInit, StartedRun, StreamInfo, StreamKind } from './model.js';
 import { Recorder } from './recorder.js';
 import type { StreamQuery, StreamStore } from './store.js';
@@ -94,6 +94,7 @@ export class StreamEngine {
   private readonly logQueues = new Map<string, EventInit[]>();
   private readonly starting = new Map<string, Promise<StreamInfo>>();
   private readonly pumps = new Set<Promise<void>>();
+  private readonly joins = new Set<JoinedStream>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly store: StreamStore;
   private readonly logger: Logger;
@@ -250,7 +251,9 @@ export class StreamEngine {
           isTerminal,
         };
         const backlog = options.backlog === null ? undefined : (options.backlog ?? this.options.backlog);
-        return joinStream(source, position.seq, backlog);
+        const joined = joinStream(source, position.seq, backlog, () => this.joins.delete(joined));
+        if (!joined.isClosed) this.joins.add(joined);
+        return joined;
       },
     };
     return handle;
@@ -285,6 +288,11 @@ export class StreamEngine {
       done = true;
       live.subscribers--;
     };
+  }
+
+  /** Subscriptions open right now (tests assert it returns to zero). */
+  get openJoins(): number {
+    return this.joins.size;
   }
 
   /** Streams held in memory (live, or recently finished and not yet retired). */
@@ -358,6 +366,15 @@ export class StreamEngine {
     await Promise.all(stops);
     await Promise.allSettled([...this.pumps]);
     await this.recorder.close();
+    // Subscriptions that did not just end with their stream (thread feeds, replays) end with a
+    // retryable error carrying nothing new: the client resumes from its last cursor elsewhere.
+    for (const joined of [...this.joins]) {
+      joined.fail(
+        new AppError('UNAVAILABLE', 'The server is shutting down; resume from your last cursor', {
+          retryable: true,
+        }),
+      );
+    }
   }
 
   private assertOpen(): void {

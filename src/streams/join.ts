@@ -2,6 +2,12 @@ import { AppError } from '../domain/errors.js';
 import { AsyncQueue } from '../lib/async-queue.js';
 import { canMerge, cursorOf, type Envelope, mergeDeltas } from './envelope.js';
 
+/** A joined stream: the subscriber's iterator, which its owner can also end with an error. */
+export interface JoinedStream extends AsyncIterableIterator<Envelope> {
+  readonly isClosed: boolean;
+  fail(error: unknown): void;
+}
+
 /** A subscriber's outgoing backlog: merged while it lags, disconnected past the hard cap. */
 export interface BacklogLimits {
   /** Above this many queued bytes, consecutive text deltas are merged (lossless). */
@@ -36,9 +42,13 @@ export function joinStream(
   source: JoinSource,
   after: number,
   backlog?: BacklogLimits,
-): AsyncIterableIterator<Envelope> {
+  onClose?: () => void,
+): JoinedStream {
   let detach: () => void = () => {};
-  const queue = new BacklogQueue(after, source.streamId, source.deltaTypes, backlog, () => detach());
+  const queue = new BacklogQueue(after, source.streamId, source.deltaTypes, backlog, () => {
+    detach();
+    onClose?.();
+  });
   let lastQueued = after;
   let buffer: Envelope[] | undefined = [];
 

@@ -1,10 +1,11 @@
-/** Runs the real server as a child process (`tsx src/main.ts`), as `npm start` does. */
+/** Runs the real server as a child process (`node --import tsx src/main.ts`), as `npm start` does. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+// One process, like `npm start`: a signal (SIGKILL included) reaches the server itself.
+const args = ['--import', 'tsx', path.join(root, 'src', 'main.ts')];
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -19,7 +20,7 @@ export interface ServerProcess {
 
 /** Starts the server and resolves once it prints its address; rejects if it exits first. */
 export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(tsx, [path.join(root, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       ...process.env,
@@ -57,7 +58,7 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
 export async function runServerToExit(
   env: Record<string, string>,
 ): Promise<{ code: number | string; stderr: string }> {
-  const child = spawn(tsx, [path.join(root, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LLM_PROVIDER: 'echo', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -23,14 +23,15 @@ export interface TestServer {
   dir: string;
   dbPath: string;
   config: Config;
-  /** A graphql-sse client in distinct-connections mode, closed with the server. */
+  /** A graphql-sse client (distinct-connections mode unless asked), without retries. */
   client(options?: { singleConnection?: boolean }): Client;
   /** POST a query or mutation; returns the JSON result. */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<ExecutionResult<T>>;
-  close(): Promise<void>;
+  /** Stops the server; `keepFiles` keeps its directory (and database) for a restart. */
+  close(options?: { keepFiles?: boolean }): Promise<void>;
 }
 
 export interface TestServerOptions {
@@ -58,7 +59,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.provider && { provider: options.provider }),
   });
   const origin = `http://127.0.0.1:${server.port}`;
-  const clients: Client[] = [];
   let closed = false;
   return {
     server,
@@ -74,7 +74,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         singleConnection: clientOptions.singleConnection ?? false,
         retryAttempts: 0,
       });
-      clients.push(client);
       return client;
     },
     async gql(query, variables) {
@@ -85,12 +84,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       });
       return (await response.json()) as ExecutionResult<never>;
     },
-    async close() {
+    async close(closeOptions = {}) {
       if (closed) return;
       closed = true;
-      for (const client of clients) client.dispose();
+      // Clients are not disposed: a subscription still reading would lose its last events; the server
+      // ends every stream as it stops, and the clients do not retry.
       await server.close();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+      if (!options.dir && !closeOptions.keepFiles) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

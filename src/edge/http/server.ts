@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Streamgate, type StreamgateOptions } from '../../app/streamgate.js';
 import { createStreamgateYoga, GRAPHQL_PATH, type StreamgateYoga } from '../yoga.js';
 
@@ -38,15 +38,40 @@ export async function startServer(options: StreamgateOptions): Promise<RunningSe
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${GRAPHQL_PATH}`;
 
+  const sockets = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  http.on('request', (_req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) onIdle?.();
+    });
+  });
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      if (inFlight === 0) resolve();
+      else onIdle = resolve;
+    });
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       ready = false;
-      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeIdleConnections();
+      // Not http.close() yet: it also drops connections it deems idle, which cut SSE responses
+      // before their last event.
       await app.engine.shutdown();
-      // Let the terminal events just delivered reach the sockets before cutting them.
-      await nextTurn();
+      // Every subscription has just ended (a terminal event or a retryable error): let those last
+      // bytes reach the sockets, then cut whatever is still open.
+      await Promise.race([drained(), delay(2000)]);
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      // end() (not destroy) so bytes still buffered in a socket are flushed before it closes.
+      for (const socket of sockets) socket.end();
+      await Promise.race([stopped, delay(1000)]);
       http.closeAllConnections();
       await stopped;
       await app.close();

@@ -43,8 +43,9 @@ function sseResponse(
   let ping: NodeJS.Timeout | undefined;
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
-      // Some clients wait for the first bytes before they report the stream open.
-      controller.enqueue(encoder.encode(':\n\n'));
+      // Some clients wait for the first bytes before they report the stream open; `retry` makes a
+      // browser EventSource come back after 1 s (not its default 3 s) and resume with Last-Event-ID.
+      controller.enqueue(encoder.encode(':\n\nretry: 1000\n\n'));
       ping = setInterval(() => {
         if (controller.desiredSize === null) clearInterval(ping);
         else if (controller.desiredSize > 0) controller.enqueue(encoder.encode(':\n\n'));
