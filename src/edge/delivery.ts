@@ -3,6 +3,8 @@ import { AppError } from '../domain/errors.js';
 import type { StreamHandle } from '../streams/engine.js';
 import type { Envelope } from '../streams/envelope.js';
 import type { GraphQLContext } from './context.js';
+import { deferUntilDecided } from './fanout/deferred-iterator.js';
+import { FANOUT_SLOT, type FanoutSlot } from './fanout/slot.js';
 import { applyTransforms } from './transforms/pipeline.js';
 import type { TransformSpec } from './transforms/spec.js';
 
@@ -22,17 +24,29 @@ export function deliverStream(
   handle: StreamHandle,
   spec: TransformSpec | null,
   context: GraphQLContext,
-  _info: GraphQLResolveInfo,
+  info: GraphQLResolveInfo,
 ): AsyncIterableIterator<SubscriptionPayload> {
-  const events = handle.open();
-  const transformed = applyTransforms(events, spec, {
-    deltaTypes: handle.kind.deltaTypes,
-    isTerminal: handle.isTerminal,
-    resume: { offset: handle.offset },
-  });
-  return endWithErrorPayload(transformed, (error) =>
-    context.app.logger.error('subscription failed', { error }),
-  );
+  const perSubscriber = () => {
+    const events = handle.open();
+    const transformed = applyTransforms(events, spec, {
+      deltaTypes: handle.kind.deltaTypes,
+      isTerminal: handle.isTerminal,
+      resume: { offset: handle.offset },
+    });
+    return endWithErrorPayload(transformed, (error) =>
+      context.app.logger.error('subscription failed', { error }),
+    );
+  };
+  // Over node's HTTP the request handler may hand this subscription to a shared fan-out group.
+  const slot = (context as Partial<Record<typeof FANOUT_SLOT, FanoutSlot>>)[FANOUT_SLOT];
+  if (
+    slot &&
+    info.operation.operation === 'subscription' &&
+    slot.makeOffer({ handle, spec, context, info })
+  ) {
+    return deferUntilDecided(slot.decision, perSubscriber);
+  }
+  return perSubscriber();
 }
 
 /** Turns a rejection of `next()` into one final error payload, then the end. */

@@ -31,6 +31,8 @@ export interface Config {
   recordFlushMs: number;
   /** Interval between SSE keep-alive comments. */
   keepAliveMs: number;
+  /** Shared execution of SSE subscriptions per group, down to the socket (docs/benchmarks.md). */
+  sharedFanout: boolean;
 }
 
 /** Thrown for invalid configuration; its message is one line naming the variable. */
@@ -124,5 +126,6 @@ export function loadConfig(env: Env = process.env): Config {
     slowConsumerMaxBytes: int(env, 'SLOW_CONSUMER_MAX_BYTES', 1_048_576, 1024),
     recordFlushMs: int(env, 'RECORD_FLUSH_MS', 20, 0, 50),
     keepAliveMs: int(env, 'SSE_KEEPALIVE_MS', env.NODE_ENV === 'test' ? 300 : 12_000, 10, 15_000),
+    sharedFanout: oneOf(env, 'SHARED_FANOUT', ['on', 'off'] as const, 'on') === 'on',
   };
 }

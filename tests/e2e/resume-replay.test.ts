@@ -99,9 +99,9 @@ describe('replay and resume of a finished stream', () => {
   });
 });
 
-describe('resume of a live stream', () => {
+describe.each(['on', 'off'])('resume of a live stream (SHARED_FANOUT=%s)', (sharedFanout) => {
   it('resumes after k events for several k while the stream keeps producing (replay → live switch)', async () => {
-    server = await startServerWithFake(fake);
+    server = await startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
     const client = server.client();
     fake.enqueue({ kind: 'stream', deltas: words(TEXT) });
     const streamId = await startCompletion(server, { prompt: 'live resume' });
@@ -130,7 +130,7 @@ describe('resume of a live stream', () => {
   });
 
   it('a client that drops mid-stream and resumes from its last cursor has every event exactly once', async () => {
-    server = await startServerWithFake(fake);
+    server = await startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
     const client = server.client();
     fake.enqueue({ kind: 'stream', deltas: words(TEXT) });
     const first = new Subscriber<{ chatCompletion: CompletionEventData }>(client, CHAT_COMPLETION, {

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Streamgate, type StreamgateOptions } from '../../app/streamgate.js';
+import { Fanout } from '../fanout/fanout.js';
 import { createStreamgateYoga, GRAPHQL_PATH, type StreamgateYoga } from '../yoga.js';
+import { createRequestHandler } from './request-handler.js';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -11,6 +13,8 @@ export interface RunningServer {
   readonly app: Streamgate;
   readonly yoga: StreamgateYoga;
   readonly http: Server;
+  /** The shared fan-out (null when SHARED_FANOUT=off). */
+  readonly fanout: Fanout | null;
   /** Stops accepting requests, ends live generations (INTERRUPTED), commits everything, closes. */
   close(): Promise<void>;
 }
@@ -21,7 +25,17 @@ export async function startServer(options: StreamgateOptions): Promise<RunningSe
   const app = await Streamgate.open(options);
   let ready = true;
   const yoga = createStreamgateYoga(app, { isReady: () => ready });
-  const http = createServer(yoga);
+  const fanout = config.sharedFanout
+    ? new Fanout({
+        engine: app.engine,
+        keepAliveMs: config.keepAliveMs,
+        hardCapBytes: config.slowConsumerMaxBytes,
+        onUnexpected: (error) => logger.error('fan-out group failed', { error }),
+      })
+    : null;
+  const http = createServer(
+    createRequestHandler(yoga, fanout, (error) => logger.error('request failed', { error })),
+  );
   // SSE responses are long-lived: no request timeout may cut them.
   http.requestTimeout = 0;
   http.headersTimeout = 60_000;
@@ -80,5 +94,5 @@ export async function startServer(options: StreamgateOptions): Promise<RunningSe
     return closing;
   };
 
-  return { url, port, app, yoga, http, close };
+  return { url, port, app, yoga, http, fanout, close };
 }
