@@ -1,10 +1,12 @@
+import type { ServerResponse } from 'node:http';
 import type { GraphQLResolveInfo } from 'graphql';
 import { AppError } from '../domain/errors.js';
 import type { StreamHandle } from '../streams/engine.js';
-import type { Envelope } from '../streams/envelope.js';
+import { cursorOf, type Envelope } from '../streams/envelope.js';
 import type { GraphQLContext } from './context.js';
 import { deferUntilDecided } from './fanout/deferred-iterator.js';
 import { FANOUT_SLOT, type FanoutSlot } from './fanout/slot.js';
+import { guardSocketBacklog } from './socket-backlog.js';
 import { applyTransforms } from './transforms/pipeline.js';
 import type { TransformSpec } from './transforms/spec.js';
 
@@ -28,11 +30,22 @@ export function deliverStream(
 ): AsyncIterableIterator<SubscriptionPayload> {
   const perSubscriber = () => {
     const events = handle.open();
-    const transformed = applyTransforms(events, spec, {
+    let transformed: AsyncIterator<Envelope> = applyTransforms(events, spec, {
       deltaTypes: handle.kind.deltaTypes,
       isTerminal: handle.isTerminal,
       resume: { offset: handle.offset },
     });
+    const res = (context as { res?: ServerResponse }).res;
+    if (res?.socket) {
+      const start = cursorOf(handle.streamId, handle.after, handle.offset);
+      transformed = guardSocketBacklog(
+        transformed,
+        res,
+        context.app.config.slowConsumerMaxBytes,
+        start,
+        events,
+      );
+    }
     return endWithErrorPayload(transformed, (error) =>
       context.app.logger.error('subscription failed', { error }),
     );

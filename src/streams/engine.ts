@@ -50,7 +50,7 @@ export interface StreamHandle extends AsyncIterable<Envelope> {
   readonly kind: StreamKind<never>;
   isTerminal(envelope: Envelope): boolean;
   /** Joins the stream; each call is an independent subscriber. */
-  open(options?: OpenOptions): AsyncIterableIterator<Envelope>;
+  open(options?: OpenOptions): JoinedStream;
 }
 
 const MAX_IDEMPOTENCY_KEY = 200;

@@ -82,6 +82,40 @@ export function canMerge(a: Envelope, b: Envelope, deltaTypes: ReadonlySet<strin
 
 export function mergeDeltas(a: Envelope, b: Envelope): Envelope {
   const text = (a.data as { text: string }).text + (b.data as { text: string }).text;
-  const data = { ...b.data, text };
-  return { ...b, data, json: JSON.stringify(data) };
+  return withData(b, { ...b.data, text });
+}
+
+/**
+ * A copy of `base` with new data (and optionally a new cursor): `json` is computed only if someone
+ * reads it, because merging a lagging client's deltas one by one must not re-serialize the growing
+ * text each time.
+ */
+export function withData<D extends object>(
+  base: Envelope,
+  data: D,
+  changes: { cursor?: string } = {},
+): Envelope<D> {
+  const envelope = {
+    streamId: base.streamId,
+    seq: base.seq,
+    at: base.at,
+    type: base.type,
+    data,
+    cursor: changes.cursor ?? base.cursor,
+  } as Envelope<D>;
+  let json: string | undefined;
+  Object.defineProperty(envelope, 'json', {
+    enumerable: true,
+    get: () => {
+      json ??= JSON.stringify(data);
+      return json;
+    },
+  });
+  return envelope;
+}
+
+/** Bytes an event weighs in a backlog: cheap for text deltas (no serialization), exact otherwise. */
+export function weightOf(envelope: Envelope): number {
+  const text = (envelope.data as { text?: unknown }).text;
+  return typeof text === 'string' ? text.length + 96 : envelope.json.length;
 }

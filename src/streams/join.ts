@@ -1,10 +1,14 @@
 import { AppError } from '../domain/errors.js';
 import { AsyncQueue } from '../lib/async-queue.js';
-import { canMerge, cursorOf, type Envelope, mergeDeltas } from './envelope.js';
+import { canMerge, cursorOf, type Envelope, mergeDeltas, weightOf } from './envelope.js';
 
 /** A joined stream: the subscriber's iterator, which its owner can also end with an error. */
 export interface JoinedStream extends AsyncIterableIterator<Envelope> {
   readonly isClosed: boolean;
+  /** True once the recorded part (and what arrived meanwhile) is queued: the rest is live. */
+  readonly caughtUp: boolean;
+  /** Events up to this seq were replayed (the record, or live events buffered while reading it). */
+  readonly replayThrough: number;
   fail(error: unknown): void;
 }
 
@@ -30,7 +34,7 @@ export interface JoinSource {
   isTerminal(envelope: Envelope): boolean;
 }
 
-const PAGE = 500;
+const PAGE = 256;
 
 /**
  * Joins a stream after `after`: the recorded events, then the live ones, with no gap and no duplicate.
@@ -52,10 +56,11 @@ export function joinStream(
   let lastQueued = after;
   let buffer: Envelope[] | undefined = [];
 
-  const deliver = (envelope: Envelope): void => {
+  const deliver = (envelope: Envelope, replay = false): void => {
     if (envelope.seq <= lastQueued || queue.isClosed) return;
     lastQueued = envelope.seq;
-    queue.push(envelope);
+    if (replay) queue.pushReplay(envelope);
+    else queue.push(envelope);
     if (source.isTerminal(envelope)) {
       queue.end();
       detach();
@@ -78,20 +83,24 @@ export function joinStream(
   const backfill = async (): Promise<void> => {
     let position = after;
     while (position + 1 < memoryFirst && !queue.isClosed) {
+      // Paced by the consumer: a long record is read a page at a time, as it is taken.
+      await queue.room(PAGE);
+      if (queue.isClosed) return;
       const limit = Number.isFinite(memoryFirst) ? Math.min(PAGE, memoryFirst - position - 1) : PAGE;
       const page = await source.readCommitted(position, limit);
       if (page.length === 0) break;
       for (const envelope of page) {
         if (envelope.seq >= memoryFirst) break;
-        deliver(envelope);
+        deliver(envelope, true);
       }
       position = page.at(-1)?.seq ?? position;
       if (page.length < limit) break;
     }
-    for (const envelope of snapshot) deliver(envelope);
+    for (const envelope of snapshot) deliver(envelope, true);
     const buffered = buffer ?? [];
     buffer = undefined;
-    for (const envelope of buffered) deliver(envelope);
+    for (const envelope of buffered) deliver(envelope, true);
+    queue.markCaughtUp();
     if (!live) queue.end();
   };
   backfill().catch((error: unknown) => {
@@ -101,8 +110,16 @@ export function joinStream(
   return queue;
 }
 
-/** The queue between a stream and one consumer, with the slow-client policy. */
+/**
+ * The queue between a stream and one consumer, with the slow-client policy. Replayed events (the
+ * record, read at the consumer's pace) never count as lag; live events queued beyond the limits do.
+ */
 class BacklogQueue extends AsyncQueue<Envelope> {
+  replayThrough = 0;
+  private replayWeight = 0;
+  private roomWaiters: { size: number; resolve: () => void }[] = [];
+  caughtUp = false;
+
   constructor(
     private lastTaken: number,
     private readonly streamId: string,
@@ -110,7 +127,27 @@ class BacklogQueue extends AsyncQueue<Envelope> {
     private readonly limits: BacklogLimits | undefined,
     onClose: () => void,
   ) {
-    super(onClose, limits ? weigh : undefined);
+    super(
+      () => {
+        this?.releaseRoom();
+        onClose();
+      },
+      limits ? weigh : undefined,
+    );
+  }
+
+  private releaseRoom(): void {
+    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+  }
+
+  pushReplay(envelope: Envelope): void {
+    this.replayThrough = envelope.seq;
+    if (this.limits) this.replayWeight += weigh(envelope);
+    super.push(envelope);
+  }
+
+  markCaughtUp(): void {
+    this.caughtUp = true;
   }
 
   override push(envelope: Envelope): void {
@@ -120,10 +157,16 @@ class BacklogQueue extends AsyncQueue<Envelope> {
       return;
     }
     const last = this.last();
-    if (last && this.weight > limits.softBytes && canMerge(last, envelope, this.deltaTypes)) {
+    const lag = () => this.weight - this.replayWeight;
+    if (
+      last &&
+      last.seq > this.replayThrough &&
+      lag() > limits.softBytes &&
+      canMerge(last, envelope, this.deltaTypes)
+    ) {
       this.replaceLast(mergeDeltas(last, envelope));
     } else super.push(envelope);
-    if (this.weight > limits.hardBytes) {
+    if (lag() > limits.hardBytes) {
       this.fail(
         new AppError('SLOW_CONSUMER', 'The client reads too slowly; resume from the cursor', {
           cursor: cursorOf(this.streamId, this.lastTaken),
@@ -134,11 +177,24 @@ class BacklogQueue extends AsyncQueue<Envelope> {
     }
   }
 
+  /** Resolves once at most `size` items are queued (or the queue is closed). */
+  room(size: number): Promise<void> {
+    if (this.size <= size || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ size, resolve }));
+  }
+
   protected override taken(envelope: Envelope): void {
     this.lastTaken = envelope.seq;
+    if (this.limits && envelope.seq <= this.replayThrough) this.replayWeight -= weigh(envelope);
+    if (this.roomWaiters.length > 0) {
+      const still = [];
+      for (const waiter of this.roomWaiters) {
+        if (this.size <= waiter.size) waiter.resolve();
+        else still.push(waiter);
+      }
+      this.roomWaiters = still;
+    }
   }
 }
 
-function weigh(envelope: Envelope): number {
-  return envelope.json.length;
-}
+const weigh = weightOf;

@@ -1,6 +1,7 @@
 import { type DocumentNode, type ExecutionResult, execute, Kind } from 'graphql';
 import type { StreamEngine } from '../../streams/engine.js';
 import type { Envelope } from '../../streams/envelope.js';
+import type { JoinedStream } from '../../streams/join.js';
 import { endWithErrorPayload, SubscriptionErrorPayload, type SubscriptionPayload } from '../delivery.js';
 import { maskError } from '../errors.js';
 import { applyTransforms } from '../transforms/pipeline.js';
@@ -42,6 +43,7 @@ export class FanoutGroup implements MemberGroup {
   private evicted = false;
   private ended = false;
   private readonly source: AsyncIterator<SubscriptionPayload>;
+  private readonly events: JoinedStream;
   private readonly document: DocumentNode;
   private readonly keepAlive: NodeJS.Timeout;
 
@@ -55,6 +57,7 @@ export class FanoutGroup implements MemberGroup {
     this.minAfter = handle.after;
     this.document = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
     const events = handle.open({ backlog: null, countSubscriber: false });
+    this.events = events;
     this.source = endWithErrorPayload(
       applyTransforms(events, spec, {
         deltaTypes: handle.kind.deltaTypes,
@@ -133,11 +136,19 @@ export class FanoutGroup implements MemberGroup {
         this.remember(value, frame);
         for (const member of this.members) member.deliver(value, frame);
         if (value instanceof SubscriptionErrorPayload) break;
+        // While replaying the record, go at the members' pace: nothing is waiting live yet, and a
+        // resume must not be cut off as a slow consumer for the history it asked for.
+        if (this.isReplay(value)) await Promise.all([...this.members].map((member) => member.writable()));
       }
     } catch (error) {
       this.options.onUnexpected(error);
     }
     this.finish();
+  }
+
+  private isReplay(payload: SubscriptionPayload): boolean {
+    if (payload instanceof SubscriptionErrorPayload) return false;
+    return !this.events.caughtUp || payload.seq <= this.events.replayThrough;
   }
 
   private remember(payload: SubscriptionPayload, frame: Buffer): void {

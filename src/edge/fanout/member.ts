@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { AppError } from '../../domain/errors.js';
-import { canMerge } from '../../streams/envelope.js';
+import { canMerge, mergeDeltas } from '../../streams/envelope.js';
 import { SubscriptionErrorPayload, type SubscriptionPayload } from '../delivery.js';
 
 /** What a member needs from its group. */
@@ -25,6 +25,7 @@ export class FanoutMember {
   private completing = false;
   private closed = false;
   private lastCursor: string;
+  private writableWaiters: (() => void)[] = [];
 
   constructor(
     private readonly res: ServerResponse,
@@ -43,6 +44,12 @@ export class FanoutMember {
     return this.closed;
   }
 
+  /** Resolves once this member's socket takes writes again (or it is gone). */
+  writable(): Promise<void> {
+    if (!this.lagging || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
+  }
+
   /** Delivers the group's payload, with its shared frame. */
   deliver(payload: SubscriptionPayload, frame: Buffer): void {
     if (this.closed || this.completing) return;
@@ -58,9 +65,7 @@ export class FanoutMember {
       !(payload instanceof SubscriptionErrorPayload) &&
       canMerge(last, payload, this.group.deltaTypes)
     ) {
-      const text = (last.data as { text: string }).text + (payload.data as { text: string }).text;
-      const data = { ...payload.data, text };
-      this.held[this.held.length - 1] = { ...payload, data, json: JSON.stringify(data) };
+      this.held[this.held.length - 1] = mergeDeltas(last, payload);
       this.heldBytes += frame.length;
     } else {
       this.held.push(payload);
@@ -86,6 +91,7 @@ export class FanoutMember {
     if (this.closed) return;
     this.closed = true;
     this.held = [];
+    for (const resolve of this.writableWaiters.splice(0)) resolve();
     if (!this.res.writableEnded) this.res.end();
     this.group.leave(this);
     this.onClose();
@@ -113,6 +119,7 @@ export class FanoutMember {
     }
     this.heldBytes = 0;
     this.lagging = false;
+    for (const resolve of this.writableWaiters.splice(0)) resolve();
     if (this.completing) this.finish();
   }
 
