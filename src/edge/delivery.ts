@@ -33,11 +33,11 @@ export function deliverStream(
     let transformed: AsyncIterator<Envelope> = applyTransforms(events, spec, {
       deltaTypes: handle.kind.deltaTypes,
       isTerminal: handle.isTerminal,
-      resume: { offset: handle.offset },
+      resume: { seq: handle.after, offset: handle.offset },
     });
+    const start = cursorOf(handle.streamId, handle.after, handle.offset);
     const res = (context as { res?: ServerResponse }).res;
     if (res?.socket) {
-      const start = cursorOf(handle.streamId, handle.after, handle.offset);
       transformed = guardSocketBacklog(
         transformed,
         res,
@@ -46,8 +46,10 @@ export function deliverStream(
         events,
       );
     }
-    return endWithErrorPayload(transformed, (error) =>
-      context.app.logger.error('subscription failed', { error }),
+    return endWithErrorPayload(
+      transformed,
+      (error) => context.app.logger.error('subscription failed', { error }),
+      start,
     );
   };
   // Over node's HTTP the request handler may hand this subscription to a shared fan-out group.
@@ -62,18 +64,25 @@ export function deliverStream(
   return perSubscriber();
 }
 
-/** Turns a rejection of `next()` into one final error payload, then the end. */
+/**
+ * Turns a rejection of `next()` into one final error payload, then the end. A retryable error gets
+ * the cursor of the last event this subscriber was given: with transforms holding text back, that is
+ * the only position from which a resume loses nothing.
+ */
 export function endWithErrorPayload(
   source: AsyncIterator<Envelope>,
   onUnexpected: (error: unknown) => void,
+  startCursor: string,
 ): AsyncIterableIterator<SubscriptionPayload> {
   let done = false;
+  let lastCursor = startCursor;
   const iterator: AsyncIterableIterator<SubscriptionPayload> = {
     async next() {
       if (done) return { value: undefined, done: true };
       try {
         const result = await source.next();
         if (result.done) done = true;
+        else lastCursor = result.value.cursor;
         return result;
       } catch (error) {
         done = true;
@@ -84,7 +93,11 @@ export function endWithErrorPayload(
             : new AppError('UNAVAILABLE', 'The stream failed on the server; resume from your last cursor', {
                 retryable: true,
               });
-        return { value: new SubscriptionErrorPayload(appError), done: false };
+        const resumable = appError.details.retryable === true;
+        const final = resumable
+          ? new AppError(appError.code, appError.message, { ...appError.details, cursor: lastCursor })
+          : appError;
+        return { value: new SubscriptionErrorPayload(final), done: false };
       }
     },
     async return() {

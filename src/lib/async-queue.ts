@@ -7,9 +7,8 @@
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
   private head = 0;
-  private waiting:
-    | { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }
-    | undefined;
+  /** Pending next() calls, oldest first (a consumer may call next() again before one settles). */
+  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }[] = [];
   private closed = false;
   private failure: { error: unknown } | undefined;
   private closeHandled = false;
@@ -37,9 +36,8 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   push(item: T): void {
     if (this.closed) return;
-    const waiting = this.waiting;
+    const waiting = this.waiting.shift();
     if (waiting) {
-      this.waiting = undefined;
       this.taken(item);
       waiting.resolve({ value: item, done: false });
       return;
@@ -104,7 +102,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     }
     if (this.closed) return this.finish();
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      this.waiting.push({ resolve, reject });
     });
   }
 
@@ -137,17 +135,16 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   }
 
   private settleWaiting(): void {
-    const waiting = this.waiting;
-    if (!waiting) return;
-    this.waiting = undefined;
+    if (this.waiting.length === 0) return;
+    const waiting = this.waiting.splice(0);
     this.runOnClose();
-    if (this.failure) {
-      const { error } = this.failure;
-      this.failure = undefined;
-      waiting.reject(error);
-      return;
+    const failure = this.failure;
+    this.failure = undefined;
+    for (const [index, waiter] of waiting.entries()) {
+      // The first pending call learns of the failure; later ones see the end, as after a throw.
+      if (failure && index === 0) waiter.reject(failure.error);
+      else waiter.resolve({ value: undefined, done: true });
     }
-    waiting.resolve({ value: undefined, done: true });
   }
 
   private runOnClose(): void {

@@ -36,9 +36,9 @@ export function makeEnvelope<D extends object>(
 
 /**
  * Cursors are opaque to clients. For one stream they are `<streamId>:<seq>`: everything up to and
- * including event `seq` was delivered. A text transform that delivered only part of the next event's
- * text (it holds back a tail that could still become a redaction match) adds `.<offset>`: the first
- * `offset` characters of event seq+1's text were accounted for as well.
+ * including event `seq` was delivered. A text transform that delivered only part of the text after it
+ * (it holds back a tail that could still become a redaction match) adds `.<offset>`: the first
+ * `offset` characters of the message's text from event seq+1 on were accounted for as well.
  */
 export function cursorOf(streamId: string, seq: number, offset = 0): string {
   return offset > 0 ? `${streamId}:${seq}.${offset}` : `${streamId}:${seq}`;
@@ -47,7 +47,7 @@ export function cursorOf(streamId: string, seq: number, offset = 0): string {
 export interface CursorPosition {
   streamId: string;
   seq: number;
-  /** Characters of event seq+1's text already delivered (0 for a whole-event position). */
+  /** Characters of the message's text from event seq+1 on already delivered (0 for a whole-event position). */
   offset: number;
 }
 

@@ -1,6 +1,6 @@
 import { type DocumentNode, type ExecutionResult, execute, Kind } from 'graphql';
 import type { StreamEngine } from '../../streams/engine.js';
-import type { Envelope } from '../../streams/envelope.js';
+import { cursorOf, type Envelope } from '../../streams/envelope.js';
 import type { JoinedStream } from '../../streams/join.js';
 import { endWithErrorPayload, SubscriptionErrorPayload, type SubscriptionPayload } from '../delivery.js';
 import { maskError } from '../errors.js';
@@ -62,9 +62,10 @@ export class FanoutGroup implements MemberGroup {
       applyTransforms(events, spec, {
         deltaTypes: handle.kind.deltaTypes,
         isTerminal: handle.isTerminal,
-        resume: { offset: handle.offset },
+        resume: { seq: handle.after, offset: handle.offset },
       }),
       options.onUnexpected,
+      cursorOf(handle.streamId, handle.after, handle.offset),
     );
     this.keepAlive = setInterval(() => {
       for (const member of this.members) member.ping(PING);
