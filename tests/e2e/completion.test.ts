@@ -188,6 +188,11 @@ describe('chatCompletion with the Anthropic provider against a fake Anthropic se
       { id: failed.streamId },
     );
     expect(stored.data?.stream).toEqual({ status: 'FAILED', error: { code: 'PROVIDER_OVERLOADED' } });
+    // A failed stream replays exactly, terminal event included.
+    const replay = completionEvents(
+      await collect(server.client(), CHAT_COMPLETION, { input: { streamId: failed.streamId } }),
+    );
+    expect(replay).toEqual(events);
   });
 
   it.each([
