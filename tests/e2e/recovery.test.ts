@@ -24,6 +24,9 @@ afterAll(async () => {
   await fake.close();
 });
 
+const FEED =
+  'subscription($id: ID!, $after: String) { contextThread(id: $id, after: $after) { __typename seq cursor } }';
+
 const TEXT = 'the server dies in the middle of this answer and what was delivered must survive';
 
 describe('restart recovery', () => {
@@ -49,7 +52,18 @@ describe('restart recovery', () => {
     await fake.waitForRequest(1);
     fake.release(3);
     await subscriber.received(4);
+    const threadId = subscriber.results[0]?.data?.chatCompletion.thread?.id as string;
+    const feed = new Subscriber<{ contextThread: { seq: number; cursor: string } }>(server.client(), FEED, {
+      id: threadId,
+    });
+    await feed.received(3);
     await server.close({ keepFiles: true });
+    // A feed has no end of its own: it ends with a retryable error that says where to resume.
+    const feedEnd = (await feed.done).at(-1);
+    expect(feedEnd?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    const feedCursor = feedEnd?.errors?.[0]?.extensions?.cursor as string;
+    const feedSeen = feed.results.filter((r) => r.data).map((r) => r.data?.contextThread.seq);
+    expect(feedCursor.endsWith(`:${feedSeen.at(-1)}`)).toBe(true);
     const live = payloads(await subscriber.done, 'chatCompletion');
     const last = live.at(-1) as CompletionEventData;
     expect(last.__typename).toBe('CompletionFailed');
@@ -62,6 +76,23 @@ describe('restart recovery', () => {
     );
     expect(replay).toEqual(live);
     expect((await getStream(server, last.streamId)).status).toBe('INTERRUPTED');
+    const resumedFeed = new Subscriber<{ contextThread: { seq: number; __typename: string } }>(
+      server.client(),
+      FEED,
+      {
+        id: threadId,
+        after: feedCursor,
+      },
+    );
+    fake.enqueue({ kind: 'stream', deltas: ['again'] });
+    fake.openGate();
+    await collect(server.client(), CHAT_COMPLETION, { input: { prompt: 'after restart', threadId } });
+    await resumedFeed.received(1);
+    expect(resumedFeed.results[0]?.data?.contextThread).toMatchObject({
+      seq: (feedSeen.at(-1) as number) + 1,
+      __typename: 'ThreadMessageAdded',
+    });
+    await resumedFeed.stop();
   });
 });
 
