@@ -5,10 +5,10 @@ import { ChatService, type CompletionRequest } from '../domain/chat-service.js';
 import { notFound } from '../domain/errors.js';
 import { ThreadService } from '../domain/thread-service.js';
 import type { Config } from '../infra/config.js';
-import { type Db, openPrisma } from '../infra/db/client.js';
-import { PrismaMessageRepository } from '../infra/db/message-repository.js';
+import { type DatabaseConnections, openDatabase } from '../infra/db/client.js';
+import { SqlMessageRepository } from '../infra/db/message-repository.js';
 import { applyMigrations, migrationsDirectory } from '../infra/db/migrate.js';
-import { PrismaStreamStore } from '../infra/db/stream-store.js';
+import { SqlStreamStore } from '../infra/db/stream-store.js';
 import { PrismaThreadRepository } from '../infra/db/thread-repository.js';
 import type { Logger } from '../infra/logger.js';
 import { StopRequest } from '../lib/stop-request.js';
@@ -33,7 +33,7 @@ export interface StreamgateOptions {
 export class Streamgate {
   readonly threads: ThreadService;
   readonly chat: ChatService;
-  readonly messages: PrismaMessageRepository;
+  readonly messages: SqlMessageRepository;
   readonly engine: StreamEngine;
   readonly provider: LlmProvider;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -41,12 +41,12 @@ export class Streamgate {
   private constructor(
     readonly config: Config,
     readonly logger: Logger,
-    readonly db: Db,
+    readonly db: DatabaseConnections,
     provider: LlmProvider,
   ) {
     this.provider = provider;
     this.engine = new StreamEngine({
-      store: new PrismaStreamStore(db),
+      store: new SqlStreamStore(db.prisma, db.sqlite),
       logger,
       flushMs: config.recordFlushMs,
       backlog: {
@@ -55,8 +55,8 @@ export class Streamgate {
       },
     });
     const sink = new ThreadFeed(this.engine);
-    this.messages = new PrismaMessageRepository(db);
-    this.threads = new ThreadService(new PrismaThreadRepository(db), sink);
+    this.messages = new SqlMessageRepository(db.prisma, db.sqlite);
+    this.threads = new ThreadService(new PrismaThreadRepository(db.prisma), sink);
     this.chat = new ChatService({
       messages: this.messages,
       provider,
@@ -75,7 +75,7 @@ export class Streamgate {
   static async open(options: StreamgateOptions): Promise<Streamgate> {
     const { config, logger } = options;
     migrate(config.databasePath, logger);
-    const db = await openPrisma(config.databasePath);
+    const db = await openDatabase(config.databasePath);
     const provider = options.provider ?? createProvider(config);
     const app = new Streamgate(config, logger, db, provider);
     await app.recover();
@@ -112,7 +112,7 @@ export class Streamgate {
   async close(): Promise<void> {
     clearInterval(this.retentionTimer);
     await this.engine.shutdown();
-    await this.db.$disconnect();
+    await this.db.close();
   }
 
   private async recover(): Promise<void> {

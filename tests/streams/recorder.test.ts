@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openPrisma } from '../../src/infra/db/client.js';
+import { type DatabaseConnections, openDatabase } from '../../src/infra/db/client.js';
 import { applyMigrations, migrationsDirectory } from '../../src/infra/db/migrate.js';
-import { PrismaStreamStore } from '../../src/infra/db/stream-store.js';
+import { SqlStreamStore } from '../../src/infra/db/stream-store.js';
 import type { Envelope } from '../../src/streams/envelope.js';
 import { makeEnvelope } from '../../src/streams/envelope.js';
 import { Recorder } from '../../src/streams/recorder.js';
 import type { StreamProgress } from '../../src/streams/store.js';
 
 let dir: string;
-let db: Db;
-let store: PrismaStreamStore;
+let db: DatabaseConnections;
+let store: SqlStreamStore;
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'streamgate-recorder-'));
@@ -21,8 +21,8 @@ beforeEach(async () => {
   const raw = new Database(file);
   applyMigrations(raw, migrationsDirectory());
   raw.close();
-  db = await openPrisma(file);
-  store = new PrismaStreamStore(db);
+  db = await openDatabase(file);
+  store = new SqlStreamStore(db.prisma, db.sqlite);
   await store.create({
     id: 's1',
     kind: 'test',
@@ -33,7 +33,7 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
-  await db.$disconnect();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -43,7 +43,7 @@ function countingStore(failures = 0) {
   let toFail = failures;
   return {
     commits,
-    store: Object.assign(Object.create(store) as PrismaStreamStore, {
+    store: Object.assign(Object.create(store) as SqlStreamStore, {
       commit: async (events: readonly Envelope[], progress: ReadonlyMap<string, StreamProgress>) => {
         if (toFail > 0) {
           toFail--;

@@ -16,6 +16,7 @@ export function createRequestHandler(
 ) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const slot = new FanoutSlot();
+    const existing = listenersOf(res);
     Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, { req, res, [FANOUT_SLOT]: slot }))
       .then((response) => {
         const offer = slot.offer;
@@ -29,6 +30,10 @@ export function createRequestHandler(
         ) {
           slot.decide(true);
           response.body?.cancel().catch(() => {});
+          // The fetch-style request kept alive by listeners on the response (its abort signal, and
+          // through it the transport's stream objects) is not needed any more: drop what Yoga added,
+          // so an idle subscriber costs little more than its socket.
+          removeAddedListeners(res, existing);
           fanout.attach(offer, req, res, response.headers);
           return;
         }
@@ -46,4 +51,19 @@ export function createRequestHandler(
         );
       });
   };
+}
+
+const EVENTS = ['close', 'error', 'finish'] as const;
+
+function listenersOf(res: ServerResponse): Map<string, Set<unknown>> {
+  return new Map(EVENTS.map((event) => [event, new Set<unknown>(res.listeners(event))]));
+}
+
+function removeAddedListeners(res: ServerResponse, before: Map<string, Set<unknown>>): void {
+  for (const event of EVENTS) {
+    const old = before.get(event);
+    for (const listener of res.listeners(event)) {
+      if (!old?.has(listener)) res.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
 }

@@ -2,6 +2,23 @@ import type { Thread } from '../../domain/model.js';
 import type { ThreadRepository } from '../../domain/ports.js';
 import type { Db } from './client.js';
 
+/** A Thread row, from Prisma or from better-sqlite3 (dates as text there). */
+export interface ThreadRow {
+  id: string;
+  title: string | null;
+  createdAt: string | Date;
+  updatedAt: string | Date;
+}
+
+export function toThread(row: ThreadRow): Thread {
+  return {
+    id: row.id,
+    title: row.title,
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
+}
+
 export class PrismaThreadRepository implements ThreadRepository {
   constructor(private readonly db: Db) {}
 
