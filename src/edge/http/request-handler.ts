@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { Fanout } from '../fanout/fanout.js';
@@ -16,7 +17,8 @@ export function createRequestHandler(
 ) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const slot = new FanoutSlot();
-    const existing = listenersOf(res);
+    const existing = listenersOf(res, RES_EVENTS);
+    const existingOnRequest = listenersOf(req, REQ_EVENTS);
     Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, { req, res, [FANOUT_SLOT]: slot }))
       .then((response) => {
         const offer = slot.offer;
@@ -34,6 +36,7 @@ export function createRequestHandler(
           // through it the transport's stream objects) is not needed any more: drop what Yoga added,
           // so an idle subscriber costs little more than its socket.
           removeAddedListeners(res, existing);
+          removeAddedListeners(req, existingOnRequest);
           fanout.attach(offer, req, res, response.headers);
           return;
         }
@@ -53,17 +56,18 @@ export function createRequestHandler(
   };
 }
 
-const EVENTS = ['close', 'error', 'finish'] as const;
+const RES_EVENTS = ['close', 'error', 'finish'];
+// The request body was read to the end before the subscription started; its readers are done.
+const REQ_EVENTS = ['close', 'error', 'data', 'end', 'readable', 'aborted'];
 
-function listenersOf(res: ServerResponse): Map<string, Set<unknown>> {
-  return new Map(EVENTS.map((event) => [event, new Set<unknown>(res.listeners(event))]));
+function listenersOf(emitter: EventEmitter, events: string[]): Map<string, Set<unknown>> {
+  return new Map(events.map((event) => [event, new Set<unknown>(emitter.listeners(event))]));
 }
 
-function removeAddedListeners(res: ServerResponse, before: Map<string, Set<unknown>>): void {
-  for (const event of EVENTS) {
-    const old = before.get(event);
-    for (const listener of res.listeners(event)) {
-      if (!old?.has(listener)) res.removeListener(event, listener as (...args: unknown[]) => void);
+function removeAddedListeners(emitter: EventEmitter, before: Map<string, Set<unknown>>): void {
+  for (const [event, old] of before) {
+    for (const listener of emitter.listeners(event)) {
+      if (!old.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
 }

@@ -59,7 +59,8 @@ export async function startServer(options: StreamgateOptions): Promise<RunningSe
   });
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
-  http.on('request', (_req, res) => {
+  // First listener, so its 'close' handler predates anything a request handler adds (and may remove).
+  http.prependListener('request', (_req, res) => {
     inFlight++;
     res.once('close', () => {
       inFlight--;
