@@ -75,7 +75,9 @@ export class Streamgate {
   static async open(options: StreamgateOptions): Promise<Streamgate> {
     const { config, logger } = options;
     migrate(config.databasePath, logger);
-    const db = await openDatabase(config.databasePath);
+    const db = await openDatabase(config.databasePath, (message) =>
+      logger.warn('WAL checkpoint failed', { message }),
+    );
     const provider = options.provider ?? createProvider(config);
     const app = new Streamgate(config, logger, db, provider);
     await app.recover();

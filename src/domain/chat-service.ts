@@ -1,6 +1,6 @@
 import { newId } from '../lib/ids.js';
 import { StopRequest } from '../lib/stop-request.js';
-import type { LlmMessage, LlmProvider } from '../providers/llm-provider.js';
+import type { LlmEvent, LlmMessage, LlmProvider } from '../providers/llm-provider.js';
 import { ProviderError } from '../providers/llm-provider.js';
 import { invalidInput, notFound } from './errors.js';
 import type { Failure, Message, Thread, Usage } from './model.js';
@@ -88,6 +88,23 @@ export class ChatService {
     };
   }
 
+  private openProvider(input: ValidInput, conversation: LlmMessage[], signal: AbortSignal): OpenedProvider {
+    const iterator = this.options.provider
+      .stream({
+        model: input.model,
+        messages: conversation,
+        system: input.system,
+        maxTokens: input.maxTokens,
+        temperature: input.temperature,
+        signal,
+      })
+      [Symbol.asyncIterator]();
+    const first = iterator.next();
+    // Awaited later, inside the try block; until then a failure must not count as unhandled.
+    first.catch(() => {});
+    return { iterator, first };
+  }
+
   private async *generate(args: {
     thread: Thread;
     assistant: Message;
@@ -96,7 +113,7 @@ export class ChatService {
     signal: AbortSignal;
   }): AsyncGenerator<CompletionDomainEvent> {
     const { thread, conversation, input, signal } = args;
-    const { messages, provider, sink } = this.options;
+    const { messages, sink } = this.options;
     const messageId = args.assistant.id;
     const writer = new MessageWriter(messages, messageId, this.options.onError);
     let message = args.assistant;
@@ -106,18 +123,21 @@ export class ChatService {
     let streaming = false;
     let lastPersist = Date.now();
 
-    yield { type: 'CompletionStarted', messageId, message, thread, model: input.model };
+    // The provider request goes out before CompletionStarted is even delivered: its round trip
+    // overlaps with setting up the subscribers, which is most of the time to first token.
+    let upstream = signal.aborted ? null : this.openProvider(input, conversation, signal);
+    let drained = false;
     try {
+      yield { type: 'CompletionStarted', messageId, message, thread, model: input.model };
       signal.throwIfAborted();
-      const events = provider.stream({
-        model: input.model,
-        messages: conversation,
-        system: input.system,
-        maxTokens: input.maxTokens,
-        temperature: input.temperature,
-        signal,
-      });
-      for await (const event of events) {
+      upstream ??= this.openProvider(input, conversation, signal);
+      const events = upstream;
+      for (let next = await events.first; ; next = await events.iterator.next()) {
+        if (next.done) {
+          drained = true;
+          break;
+        }
+        const event = next.value;
         if (!streaming) {
           streaming = true;
           message = { ...message, status: 'STREAMING', updatedAt: new Date() };
@@ -167,8 +187,17 @@ export class ChatService {
         });
       sink.emit({ type: 'ThreadMessageUpdated', threadId: thread.id, message });
       yield { type: 'CompletionFailed', messageId, message, error: failure };
+    } finally {
+      // Left early (a bug in the loop, or the consumer stopped iterating): close the upstream request.
+      if (!drained) void upstream?.iterator.return?.();
     }
   }
+}
+
+/** A provider stream whose first read is already under way. */
+interface OpenedProvider {
+  iterator: AsyncIterator<LlmEvent>;
+  first: Promise<IteratorResult<LlmEvent>>;
 }
 
 /**
@@ -192,6 +221,8 @@ class MessageWriter {
   write(patch: MessagePatch): void {
     this.pending++;
     this.chain = this.chain
+      // After the event loop's pending I/O: the delta that caused this write is delivered first.
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
       .then(() => this.messages.update(this.id, patch))
       .catch((error) => this.onError?.(error))
       .finally(() => {

@@ -8,7 +8,7 @@ import { type Envelope, makeEnvelope, parseCursor } from './envelope.js';
 import { type BacklogLimits, type JoinedStream, type JoinSource, joinStream } from './join.js';
 import type { EventInit, StartedRun, StreamInfo, StreamKind } from './model.js';
 import { Recorder } from './recorder.js';
-import type { StreamQuery, StreamStore } from './store.js';
+import type { NewStream, StreamQuery, StreamStore } from './store.js';
 
 export interface StreamEngineOptions {
   store: StreamStore;
@@ -93,6 +93,8 @@ export class StreamEngine {
   private readonly loading = new Map<string, Promise<LiveStream | null>>();
   private readonly logQueues = new Map<string, EventInit[]>();
   private readonly starting = new Map<string, Promise<StreamInfo>>();
+  /** Idempotency keys of streams in memory, whose rows may still be waiting for their first commit. */
+  private readonly liveKeys = new Map<string, string>();
   private readonly pumps = new Set<Promise<void>>();
   private readonly joins = new Set<JoinedStream>();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -145,6 +147,10 @@ export class StreamEngine {
     const inFlight = this.starting.get(key);
     if (inFlight) return inFlight;
     const started = (async () => {
+      // A stream started moments ago may not be committed yet: memory first.
+      const liveId = this.liveKeys.get(key);
+      const live = liveId ? this.live.get(liveId) : undefined;
+      if (live) return this.liveView(live.info);
       const existing = await this.store.findByIdempotencyKey(key);
       if (existing) return this.liveView(existing);
       return this.startNew(kind, input, key);
@@ -388,7 +394,8 @@ export class StreamEngine {
   ): Promise<StreamInfo> {
     const id = newId('str');
     const run = await (kind.start as NonNullable<StreamKind<Input>['start']>)(input, { streamId: id });
-    const info = await this.store.create({
+    // The row is committed with the first batch of events: the stream lives in memory until then.
+    const info = this.createStream({
       id,
       kind: kind.name,
       resourceId: run.resourceId,
@@ -398,6 +405,7 @@ export class StreamEngine {
     });
     const live = new LiveStream(info, kind as StreamKind<never>, new AbortController());
     this.live.set(id, live);
+    if (key !== null) this.liveKeys.set(key, id);
     const pump = this.pump(live, run);
     this.pumps.add(pump);
     void pump.finally(() => this.pumps.delete(pump));
@@ -476,6 +484,7 @@ export class StreamEngine {
 
   private retire(live: LiveStream): void {
     if (this.live.get(live.info.id) === live) this.live.delete(live.info.id);
+    if (live.info.idempotencyKey) this.liveKeys.delete(live.info.idempotencyKey);
     this.recorder.forget(live.info.id);
     live.resolveFinished();
   }
@@ -510,11 +519,8 @@ export class StreamEngine {
     if (pending) return pending;
     const load = (async () => {
       let info = await this.store.get(id);
-      if (!info && create) {
-        info = await this.store
-          .create({ ...create, idempotencyKey: null, startedAt: new Date() })
-          .catch(() => this.store.get(id));
-      }
+      if (!info && create)
+        info = this.createStream({ ...create, idempotencyKey: null, startedAt: new Date() });
       if (info?.status !== 'LIVE') return null;
       const kind = this.kinds.get(info.kind);
       // Producer streams are only live in the process that runs them.
@@ -528,6 +534,23 @@ export class StreamEngine {
     this.loading.set(id, load);
     void load.finally(() => this.loading.delete(id)).catch(() => {});
     return load;
+  }
+
+  private createStream(stream: NewStream): StreamInfo {
+    this.recorder.create(stream);
+    return {
+      ...stream,
+      status: 'LIVE',
+      endedAt: null,
+      firstChunkAt: null,
+      chunkCount: 0,
+      bytes: 0,
+      peakSubscribers: 0,
+      inputTokens: null,
+      outputTokens: null,
+      error: null,
+      prunedThrough: 0,
+    };
   }
 
   private resolveAfter(

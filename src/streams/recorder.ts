@@ -1,6 +1,6 @@
 import type { Envelope } from './envelope.js';
 import type { StreamEnding } from './model.js';
-import type { StreamProgress, StreamStore } from './store.js';
+import type { NewStream, StreamProgress, StreamStore } from './store.js';
 
 export interface RecorderOptions {
   /** Longest wait before a queued event's batch is committed. */
@@ -24,6 +24,7 @@ interface Waiter {
  * every chunk. Terminal events are committed without waiting for the timer.
  */
 export class Recorder {
+  private creates: NewStream[] = [];
   private queue: Envelope[] = [];
   private progress = new Map<string, StreamProgress>();
   private timer: NodeJS.Timeout | undefined;
@@ -39,6 +40,15 @@ export class Recorder {
     private readonly options: RecorderOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 5000;
+  }
+
+  /**
+   * Records a new stream row with the next batch, ahead of its events: starting a stream costs no
+   * transaction of its own. Until then the row exists only in memory (the engine serves it from there).
+   */
+  create(stream: NewStream): void {
+    this.creates.push(stream);
+    this.schedule(this.options.flushMs);
   }
 
   /** Events queued and not yet committed. */
@@ -91,7 +101,7 @@ export class Recorder {
 
   /** Commits everything queued now. */
   async flush(): Promise<void> {
-    while (this.flushing || this.queue.length > 0 || this.progress.size > 0) {
+    while (this.flushing || this.pending()) {
       if (this.flushing) {
         await this.flushing;
         continue;
@@ -127,14 +137,20 @@ export class Recorder {
     }
   }
 
+  private pending(): boolean {
+    return this.creates.length > 0 || this.queue.length > 0 || this.progress.size > 0;
+  }
+
   private runFlush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.queue.length === 0 && this.progress.size === 0) return Promise.resolve();
+    if (!this.pending()) return Promise.resolve();
+    const creates = this.creates;
+    this.creates = [];
     const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue;
     if (batch === this.queue) this.queue = [];
     const progress = this.takeProgress(batch);
     this.flushing = this.store
-      .commit(batch, progress)
+      .commit(creates, batch, progress)
       .then(
         () => {
           this.failures = 0;
@@ -144,6 +160,7 @@ export class Recorder {
           // Nothing is dropped: the batch goes back to the front and is retried with backoff.
           this.failures++;
           this.options.onError?.(error);
+          this.creates = creates.concat(this.creates);
           this.queue = batch.concat(this.queue);
           for (const [id, p] of progress) {
             const later = this.progress.get(id);
@@ -158,7 +175,7 @@ export class Recorder {
       )
       .finally(() => {
         this.flushing = undefined;
-        if (this.queue.length > 0 || this.progress.size > 0) {
+        if (this.pending()) {
           const urgent =
             this.queue.length >= this.maxBatch || [...this.progress.values()].some((p) => p.ending);
           const backoff = this.failures > 0 ? Math.min(2000, 50 * 2 ** this.failures) : 0;

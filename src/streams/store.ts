@@ -33,8 +33,12 @@ export interface StreamStore {
   /** Newest first. */
   list(query: StreamQuery): Promise<StreamInfo[]>;
   listLive(): Promise<StreamInfo[]>;
-  /** Events and stream progress in one transaction. */
-  commit(events: readonly Envelope[], progress: ReadonlyMap<string, StreamProgress>): Promise<void>;
+  /** New stream rows, events and stream progress, in one transaction (rows first). */
+  commit(
+    creates: readonly NewStream[],
+    events: readonly Envelope[],
+    progress: ReadonlyMap<string, StreamProgress>,
+  ): Promise<void>;
   /** Up to `limit` events with seq > afterSeq, in order. */
   readEvents(streamId: string, afterSeq: number, limit: number): Promise<Envelope[]>;
   /** Deletes the events of streams that ended before `endedBefore`; returns how many streams were pruned. */

@@ -9,7 +9,7 @@ import { SqlStreamStore } from '../../src/infra/db/stream-store.js';
 import type { Envelope } from '../../src/streams/envelope.js';
 import { makeEnvelope } from '../../src/streams/envelope.js';
 import { Recorder } from '../../src/streams/recorder.js';
-import type { StreamProgress } from '../../src/streams/store.js';
+import type { NewStream, StreamProgress } from '../../src/streams/store.js';
 
 let dir: string;
 let db: DatabaseConnections;
@@ -44,13 +44,17 @@ function countingStore(failures = 0) {
   return {
     commits,
     store: Object.assign(Object.create(store) as SqlStreamStore, {
-      commit: async (events: readonly Envelope[], progress: ReadonlyMap<string, StreamProgress>) => {
+      commit: async (
+        creates: readonly NewStream[],
+        events: readonly Envelope[],
+        progress: ReadonlyMap<string, StreamProgress>,
+      ) => {
         if (toFail > 0) {
           toFail--;
           throw new Error('disk full (simulated)');
         }
         commits.push(events.length);
-        await store.commit(events, progress);
+        await store.commit(creates, events, progress);
       },
     }),
   };
@@ -97,6 +101,29 @@ describe('Recorder (group commit)', () => {
       Array.from({ length: 50 }, (_, i) => i + 1),
     );
     expect((await store.get('s1'))?.chunkCount).toBe(50);
+  });
+
+  it('creates stream rows in the same transaction as their first events', async () => {
+    const counting = countingStore();
+    const recorder = new Recorder(counting.store, { flushMs: 20 });
+    recorder.create({
+      id: 's2',
+      kind: 'test',
+      resourceId: 'r',
+      threadId: null,
+      idempotencyKey: 'k',
+      startedAt: new Date(),
+    });
+    recorder.record(makeEnvelope('s2', 1, new Date(), 'End', {}), { contentChunk: false, ending });
+    await recorder.whenCommitted('s2', 1);
+    expect(counting.commits).toHaveLength(1);
+    expect(await store.get('s2')).toMatchObject({
+      id: 's2',
+      status: 'COMPLETE',
+      chunkCount: 1,
+      resourceId: 'r',
+    });
+    expect((await store.findByIdempotencyKey('k'))?.id).toBe('s2');
   });
 
   it('flush() commits whatever is queued (shutdown)', async () => {

@@ -4,6 +4,7 @@ import { cursorOf } from '../../streams/envelope.js';
 import { isStatelessSpec } from '../transforms/spec.js';
 import { FanoutGroup, type SseProtocol } from './group.js';
 import type { FanoutOffer } from './slot.js';
+import { batchWrites } from './write-batching.js';
 
 export interface FanoutOptions {
   engine: StreamEngine;
@@ -77,6 +78,7 @@ export class Fanout {
     res.setHeader('connection', 'keep-alive');
     res.setHeader('content-encoding', 'none');
     res.socket?.setNoDelay(true);
+    batchWrites(res);
     res.write(protocol === 'yoga-sse' ? ':\n\nretry: 1000\n\n' : ':\n\n');
     group.join(res, handle.after, cursorOf(handle.streamId, handle.after, handle.offset));
   }

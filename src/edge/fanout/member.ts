@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { AppError } from '../../domain/errors.js';
 import { canMerge, mergeDeltas } from '../../streams/envelope.js';
 import { SubscriptionErrorPayload, type SubscriptionPayload } from '../delivery.js';
+import { batchWrites } from './write-batching.js';
 
 /** What a member needs from its group. */
 export interface MemberGroup {
@@ -99,6 +100,7 @@ export class FanoutMember {
 
   private write(payload: SubscriptionPayload, frame: Buffer): void {
     if (!(payload instanceof SubscriptionErrorPayload)) this.lastCursor = payload.cursor;
+    batchWrites(this.res);
     if (!this.res.write(frame)) {
       this.lagging = true;
       this.res.once('drain', () => void this.drain());

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 import { PrismaClient } from './generated/client.js';
 
 export type Db = PrismaClient;
@@ -39,19 +40,26 @@ export function openSqlite(databasePath: string): Sqlite {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Checkpoints run in a worker (checkpointer.ts), never inside one of our commits.
+  sqlite.pragma('wal_autocheckpoint = 0');
   return sqlite;
 }
 
 /** Opens both connections on a migrated database file. */
-export async function openDatabase(databasePath: string): Promise<DatabaseConnections> {
+export async function openDatabase(
+  databasePath: string,
+  onError: (message: string) => void = () => {},
+): Promise<DatabaseConnections> {
   const sqlite = openSqlite(databasePath);
   const prisma = await openPrisma(databasePath);
+  const checkpointer = new Checkpointer(databasePath, onError);
   return {
     prisma,
     sqlite,
     async close() {
       await prisma.$disconnect();
       sqlite.close();
+      await checkpointer.stop();
     },
   };
 }
@@ -65,6 +73,7 @@ export async function openPrisma(databasePath: string): Promise<Db> {
   await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  await prisma.$queryRawUnsafe('PRAGMA wal_autocheckpoint = 0');
   return prisma;
 }
 

@@ -41,6 +41,7 @@ interface EventRow {
 export class SqlStreamStore implements StreamStore {
   private readonly statements;
   private readonly commitBatch: (
+    creates: readonly NewStream[],
     events: readonly Envelope[],
     progress: ReadonlyMap<string, StreamProgress>,
   ) => void;
@@ -75,8 +76,15 @@ export class SqlStreamStore implements StreamStore {
       markPruned: sqlite.prepare('UPDATE "Stream" SET "prunedThrough" = ? WHERE "id" = ?'),
     };
     this.commitBatch = sqlite.transaction(
-      (events: readonly Envelope[], progress: ReadonlyMap<string, StreamProgress>) => {
-        const { insertEvent, progress: update } = this.statements;
+      (
+        creates: readonly NewStream[],
+        events: readonly Envelope[],
+        progress: ReadonlyMap<string, StreamProgress>,
+      ) => {
+        const { insertStream, insertEvent, progress: update } = this.statements;
+        for (const c of creates) {
+          insertStream.get(c.id, c.kind, c.resourceId, c.threadId, c.idempotencyKey, sqliteDate(c.startedAt));
+        }
         for (const e of events) insertEvent.run(e.streamId, e.seq, e.type, e.json, sqliteDate(e.at));
         for (const [id, p] of progress) {
           const ending = p.ending;
@@ -139,8 +147,12 @@ export class SqlStreamStore implements StreamStore {
     return rows.map(toInfo);
   }
 
-  async commit(events: readonly Envelope[], progress: ReadonlyMap<string, StreamProgress>): Promise<void> {
-    this.commitBatch(events, progress);
+  async commit(
+    creates: readonly NewStream[],
+    events: readonly Envelope[],
+    progress: ReadonlyMap<string, StreamProgress>,
+  ): Promise<void> {
+    this.commitBatch(creates, events, progress);
   }
 
   async readEvents(streamId: string, afterSeq: number, limit: number): Promise<Envelope[]> {
