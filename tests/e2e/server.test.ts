@@ -74,6 +74,9 @@ describe('the server process', () => {
     expect((await fetch(`${proc.origin}/health`)).status).toBe(200);
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
+    // The checkpointer's last full checkpoint leaves nothing behind in the write-ahead log.
+    const wal = `${dbPath}-wal`;
+    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
   });
 
   it.each([
