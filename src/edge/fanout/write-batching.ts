@@ -10,9 +10,9 @@ function uncorkAll(): void {
 }
 
 /**
- * Holds a response's writes until the end of this turn of the event loop, so that what is written in
- * one turn (headers and the first event, a burst of events read in one chunk from the provider)
- * leaves in one system call. On this kind of machine a socket write costs more than framing an event.
+ * Holds a response's writes until the current burst of work is done, so that what is written together
+ * (headers and the first event, several events read in one chunk from the provider) leaves in one
+ * system call. On this kind of machine a socket write costs more than framing an event.
  */
 export function batchWrites(res: ServerResponse): void {
   if (corked.has(res)) return;
@@ -20,6 +20,8 @@ export function batchWrites(res: ServerResponse): void {
   corked.add(res);
   if (!scheduled) {
     scheduled = true;
-    setImmediate(uncorkAll);
+    // From a promise continuation, a tick callback runs once the microtasks queued now are done:
+    // the burst is over, and the event loop has not moved on to I/O yet.
+    process.nextTick(uncorkAll);
   }
 }
