@@ -55,6 +55,8 @@ export interface StreamHandle extends AsyncIterable<Envelope> {
 
 const MAX_IDEMPOTENCY_KEY = 200;
 const IDLE_LOG_EVICT_MS = 5 * 60_000;
+const RECORDER_HIGH_WATER = 20_000;
+const RECORDER_LOW_WATER = 5_000;
 
 class LiveStream {
   seq: number;
@@ -418,6 +420,9 @@ export class StreamEngine {
       for await (const event of run.events(signal)) {
         this.append(live, event);
         if (live.ended) break;
+        // Producers faster than storage wait (their input stays in TCP buffers) rather than grow an
+        // unbounded backlog whose commit lag would break the durability window.
+        if (this.recorder.backlog > RECORDER_HIGH_WATER) await this.recorder.drained(RECORDER_LOW_WATER);
       }
     } catch (error) {
       this.logger.error('a stream producer threw', { streamId: live.info.id, kind: live.kind.name, error });

@@ -31,6 +31,7 @@ export class Recorder {
   private flushing: Promise<void> | undefined;
   private readonly committed = new Map<string, number>();
   private waiters: Waiter[] = [];
+  private drainWaiters: { events: number; resolve: () => void }[] = [];
   private failures = 0;
   private closed = false;
   private readonly maxBatch: number;
@@ -81,6 +82,12 @@ export class Recorder {
     progress.peakSubscribers = peak;
     this.progress.set(streamId, progress);
     this.schedule(this.options.flushMs);
+  }
+
+  /** Resolves once at most `events` are waiting to be committed. */
+  drained(events: number): Promise<void> {
+    if (this.queue.length <= events) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ events, resolve }));
   }
 
   /** Highest seq of the stream known to be committed (0 when none this process). */
@@ -234,5 +241,10 @@ export class Recorder {
       this.waiters = still;
     }
     this.options.onCommitted?.(latest);
+    if (this.drainWaiters.length > 0) {
+      const still = this.drainWaiters.filter((waiter) => this.queue.length > waiter.events);
+      for (const waiter of this.drainWaiters) if (!still.includes(waiter)) waiter.resolve();
+      this.drainWaiters = still;
+    }
   }
 }

@@ -126,6 +126,20 @@ describe('Recorder (group commit)', () => {
     expect((await store.findByIdempotencyKey('k'))?.id).toBe('s2');
   });
 
+  it('tells a producer when the backlog has drained (backpressure)', async () => {
+    const recorder = new Recorder(store, { flushMs: 60_000 });
+    for (let seq = 1; seq <= 30; seq++) recorder.record(delta(seq), { contentChunk: true, ending: null });
+    let drained = false;
+    const waiting = recorder.drained(10).then(() => {
+      drained = true;
+    });
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    await recorder.flush();
+    await waiting;
+    expect(recorder.backlog).toBe(0);
+  });
+
   it('flush() commits whatever is queued (shutdown)', async () => {
     const recorder = new Recorder(store, { flushMs: 60_000 });
     for (let seq = 1; seq <= 10; seq++) recorder.record(delta(seq), { contentChunk: true, ending: null });
