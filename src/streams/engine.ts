@@ -124,14 +124,11 @@ export class StreamEngine {
     this.kinds.set(kind.name, kind as StreamKind<never>);
   }
 
-  getKind(name: string): StreamKind<never> | undefined {
-    return this.kinds.get(name);
-  }
-
   /**
-   * Starts a producer stream and returns once it is recorded as LIVE; the generation then runs
-   * detached from any subscriber. With an idempotency key, a second start (even concurrent) returns
-   * the first stream instead.
+   * Starts a producer stream and returns once the producer has accepted the input (validated it and
+   * committed what it must); the stream is LIVE in memory at once and its row is committed with its
+   * first events. The generation runs detached from any subscriber. With an idempotency key, a second
+   * start (even concurrent) returns the first stream instead.
    */
   async start<Input>(
     kindName: string,
@@ -301,11 +298,6 @@ export class StreamEngine {
   /** Subscriptions open right now (tests assert it returns to zero). */
   get openJoins(): number {
     return this.joins.size;
-  }
-
-  /** Streams held in memory (live, or recently finished and not yet retired). */
-  get liveCount(): number {
-    return this.live.size;
   }
 
   /**
