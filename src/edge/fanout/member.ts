@@ -72,7 +72,9 @@ export class FanoutMember {
       this.held.push(payload);
       this.heldBytes += frame.length;
     }
-    if (this.heldBytes + this.res.writableLength > this.hardCapBytes) this.slowConsumer();
+    if (this.heldBytes + this.res.writableLength > this.hardCapBytes) {
+      this.slowConsumer().catch(() => this.close());
+    }
   }
 
   /** A comment line that keeps proxies from closing an idle stream. */
@@ -103,8 +105,12 @@ export class FanoutMember {
     batchWrites(this.res);
     if (!this.res.write(frame)) {
       this.lagging = true;
-      this.res.once('drain', () => void this.drain());
+      this.res.once('drain', () => this.resume());
     }
+  }
+
+  private resume(): void {
+    this.drain().catch(() => this.close());
   }
 
   private async drain(): Promise<void> {
@@ -115,7 +121,7 @@ export class FanoutMember {
       if (this.closed) return;
       if (!(payload instanceof SubscriptionErrorPayload)) this.lastCursor = payload.cursor;
       if (!this.res.write(frame)) {
-        this.res.once('drain', () => void this.drain());
+        this.res.once('drain', () => this.resume());
         return;
       }
     }
