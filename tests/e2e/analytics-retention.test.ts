@@ -1,37 +1,18 @@
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getStream, startCompletion, startServerWithFake } from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic } from '../support/fake-anthropic.js';
-import {
-  CHAT_COMPLETION,
-  collect,
-  completionEvents,
-  startTestServer,
-  type TestServer,
-} from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { getStream, startCompletion } from '../support/anthropic-server.js';
+import { CHAT_COMPLETION, collect, completionEvents, type TestServer } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-const dirs: string[] = [];
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 const STREAM_CHUNKS = 'subscription($id: ID!) { stream(id: $id) { seq type data } }';
 
 describe('stream analytics', () => {
   it('computes stats from what was recorded: first chunk, duration, rate, bytes, peak subscribers, tokens/s', async () => {
-    server = await startServerWithFake(fake);
+    server = await servers.withFake(fake);
     fake.enqueue({ kind: 'stream', deltas: ['a', 'b', 'c', 'd'], inputTokens: 5, outputTokens: 40 });
     const streamId = await startCompletion(server, { prompt: 'stats' });
     const subscribers = [0, 1, 2].map(
@@ -65,7 +46,7 @@ describe('stream analytics', () => {
   });
 
   it('lists recent streams newest first, by kind and status', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const client = server.client();
     const first = completionEvents(await collect(client, CHAT_COMPLETION, { input: { prompt: 'one' } }));
     const second = completionEvents(await collect(client, CHAT_COMPLETION, { input: { prompt: 'two' } }));
@@ -84,9 +65,8 @@ describe('stream analytics', () => {
 
 describe('retention', () => {
   it('prunes events of finished streams; the message stays, and a replay fails with STREAM_EXPIRED', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const dir = server.dir;
-    dirs.push(dir);
     const events = completionEvents(
       await collect(server.client(), CHAT_COMPLETION, { input: { prompt: 'forget me' } }),
     );
@@ -94,7 +74,7 @@ describe('retention', () => {
     const threadId = events[0]?.thread?.id as string;
     await server.close({ keepFiles: true });
 
-    server = await startTestServer({ dir, env: { STREAM_RETENTION_HOURS: '0' } });
+    server = await servers.start({ dir, env: { STREAM_RETENTION_HOURS: '0' } });
     const replay = await collect(server.client(), CHAT_COMPLETION, { input: { streamId } });
     expect(replay).toHaveLength(1);
     expect(replay[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'STREAM_EXPIRED' });

@@ -1,11 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  getStream,
-  START_COMPLETION,
-  startCompletion,
-  startServerWithFake,
-} from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic, words } from '../support/fake-anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { getStream, START_COMPLETION, startCompletion } from '../support/anthropic-server.js';
+import { words } from '../support/fake-anthropic.js';
 import {
   CHAT_COMPLETION,
   type CompletionEventData,
@@ -14,26 +9,17 @@ import {
   type TestServer,
 } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 const CANCEL = `mutation Cancel($id: ID!) { cancelStream(id: $id) { id status error { code retryable } } }`;
 
 describe('detached start and cancel', () => {
   it('startCompletion runs with nobody subscribed; a later subscriber replays it whole', async () => {
-    server = await startServerWithFake(fake);
+    server = await servers.withFake(fake);
     fake.enqueue({ kind: 'stream', deltas: ['nobody ', 'is ', 'watching'] });
     const streamId = await startCompletion(server, { prompt: 'detached' });
     fake.openGate();
@@ -46,7 +32,7 @@ describe('detached start and cancel', () => {
   });
 
   it('cancelStream aborts the provider, ends with CANCELLED, keeps partial text and usage', async () => {
-    server = await startServerWithFake(fake);
+    server = await servers.withFake(fake);
     const client = server.client();
     fake.enqueue({
       kind: 'stream',
@@ -96,7 +82,7 @@ describe('detached start and cancel', () => {
 
 describe('idempotency', () => {
   it('the same key never starts a second generation, also under concurrent calls', async () => {
-    server = await startServerWithFake(fake);
+    server = await servers.withFake(fake);
     fake.enqueue({ kind: 'stream', deltas: ['only ', 'once'] });
     const input = { prompt: 'exactly once', idempotencyKey: 'key-123' };
     const results = await Promise.all(

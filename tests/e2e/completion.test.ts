@@ -1,21 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnthropicProvider } from '../../src/providers/anthropic-provider.js';
 import { echoDeltas } from '../../src/providers/echo-provider.js';
-import { type FakeAnthropic, startFakeAnthropic } from '../support/fake-anthropic.js';
 import {
   CHAT_COMPLETION,
   type CompletionEventData,
   collect,
   completionEvents,
-  startTestServer,
   type TestServer,
 } from '../support/server.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const servers = useServers();
+let server: TestServer;
 
 function assertWellFormed(events: CompletionEventData[]): void {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
@@ -35,7 +31,7 @@ function assertWellFormed(events: CompletionEventData[]): void {
 
 describe('chatCompletion with the offline echo provider', () => {
   it('streams Started, deltas, Finished with gapless seq, and persists the concatenated text', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const client = server.client();
     const events = completionEvents(
       await collect(client, CHAT_COMPLETION, { input: { prompt: 'Hello there' } }),
@@ -90,7 +86,7 @@ describe('chatCompletion with the offline echo provider', () => {
   });
 
   it('also streams over Yoga built-in SSE at /graphql, with the same events', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -114,24 +110,8 @@ describe('chatCompletion with the offline echo provider', () => {
 });
 
 describe('chatCompletion with the Anthropic provider against a fake Anthropic server', () => {
-  let fake: FakeAnthropic;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  afterEach(() => fake.reset());
-
-  const start = () =>
-    startTestServer({
-      env: {
-        ANTHROPIC_API_KEY: 'sk-test-key',
-        ANTHROPIC_BASE_URL: fake.url,
-        ANTHROPIC_MAX_RETRIES: '0',
-        DEFAULT_MODEL: 'claude-test',
-      },
-    });
+  const fake = useFakeAnthropic();
+  const start = () => servers.withFake(fake);
 
   it('streams a normal answer and sends the whole conversation on a follow-up', async () => {
     server = await start();
@@ -214,7 +194,7 @@ describe('chatCompletion with the Anthropic provider against a fake Anthropic se
   });
 
   it('retries a 529 with the SDK when retries are allowed and then streams', async () => {
-    server = await startTestServer({
+    server = await servers.start({
       provider: new AnthropicProvider({
         apiKey: 'k',
         baseURL: fake.url,

@@ -1,13 +1,7 @@
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CHAT_COMPLETION,
-  collect,
-  completionEvents,
-  startTestServer,
-  type TestServer,
-} from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { CHAT_COMPLETION, collect, completionEvents, type TestServer } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useServers } from '../support/suite.js';
 
 const CONTEXT_THREAD = `subscription Feed($id: ID!, $after: String) {
   contextThread(id: $id, after: $after) {
@@ -30,13 +24,8 @@ interface FeedEvent {
   thread?: { id: string; title: string };
 }
 
-let server: TestServer | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const servers = useServers();
+let server: TestServer;
 
 async function createThread(s: TestServer, title: string): Promise<string> {
   const created = await s.gql<{ createThread: { id: string } }>(
@@ -50,7 +39,7 @@ async function createThread(s: TestServer, title: string): Promise<string> {
 
 describe('contextThread', () => {
   it('delivers everything that happens in a thread as one ordered, resumable feed', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const client = server.client();
     const threadId = await createThread(server, 'Feed');
     const feed = new Subscriber<{ contextThread: FeedEvent }>(client, CONTEXT_THREAD, { id: threadId });
@@ -108,15 +97,14 @@ describe('contextThread', () => {
   });
 
   it('keeps its feed across a restart and resumes it exactly', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const dir = server.dir;
     const threadId = await createThread(server, 'Durable');
     await collect(server.client(), CHAT_COMPLETION, { input: { prompt: 'before restart', threadId } });
     const before = payloads(await collectFeed(server, threadId, 'ThreadMessageUpdated', 2), 'contextThread');
     await server.close({ keepFiles: true });
 
-    dirs.push(dir);
-    server = await startTestServer({ dir });
+    server = await servers.start({ dir });
     await collect(server.client(), CHAT_COMPLETION, { input: { prompt: 'after restart', threadId } });
     const last = before.at(-1) as FeedEvent;
     const resumed = new Subscriber<{ contextThread: FeedEvent }>(server.client(), CONTEXT_THREAD, {
@@ -134,7 +122,7 @@ describe('contextThread', () => {
   });
 
   it('answers NOT_FOUND for an unknown thread', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const results = await collect(server.client(), CONTEXT_THREAD, { id: 'thr_nope' });
     expect(results[0]?.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });

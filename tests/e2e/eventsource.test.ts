@@ -1,23 +1,13 @@
 import type { Socket } from 'node:net';
 import { EventSource } from 'eventsource';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServerWithFake } from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic, words } from '../support/fake-anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { words } from '../support/fake-anthropic.js';
 import type { TestServer } from '../support/server.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 const QUERY = `subscription($input: ChatCompletionInput!) {
   chatCompletion(input: $input) { __typename seq cursor ... on CompletionDelta { text } }
@@ -32,7 +22,7 @@ describe.each(['on', 'off'])(
   'Yoga built-in SSE for a browser EventSource (SHARED_FANOUT=%s)',
   (sharedFanout) => {
     it('carries id: <cursor> and resumes after a dropped connection through Last-Event-ID', async () => {
-      server = await startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
+      server = await servers.withFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
       const sockets = new Set<Socket>();
       server.server.http.on('connection', (socket: Socket) => {
         sockets.add(socket);
@@ -94,7 +84,7 @@ describe.each(['on', 'off'])(
     });
 
     it('sends keep-alive comments on an idle stream', async () => {
-      server = await startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
+      server = await servers.withFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
       fake.enqueue({ kind: 'stream', deltas: ['never released'] });
       const controller = new AbortController();
       const response = await fetch(`${server.url}`, {

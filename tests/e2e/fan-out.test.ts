@@ -1,23 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InProcessStreamBus } from '../../src/streams/bus.js';
-import { getStream, startCompletion, startServerWithFake } from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic, words } from '../support/fake-anthropic.js';
+import { getStream, startCompletion } from '../support/anthropic-server.js';
+import { words } from '../support/fake-anthropic.js';
 import { CHAT_COMPLETION, type CompletionEventData, type TestServer } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 const TEXT =
   'one generation fans out to every subscriber that joins, early or late, and each sees the same events';
@@ -25,7 +16,7 @@ const TEXT =
 describe.each(['on', 'off'])(
   'fan-out: one generation, many subscribers (SHARED_FANOUT=%s)',
   (sharedFanout) => {
-    const start = () => startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
+    const start = () => servers.withFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
 
     it('24 subscribers joining at different times see identical sequences from one provider call', async () => {
       server = await start();

@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamKind } from '../../src/streams/model.js';
-import { collect, startTestServer, type TestServer } from '../support/server.js';
+import { collect, type TestServer } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useServers } from '../support/suite.js';
 
 /**
  * A toy streamed resource, defined here in the test suite: a ticker that counts to `to`, one
@@ -87,17 +87,12 @@ interface Chunk {
   data: { text?: string; count?: number; to?: number; status?: string };
 }
 
-let server: TestServer | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const servers = useServers();
+let server: TestServer;
 
 describe('a new streamed resource, registered from outside the application', () => {
   it('is recorded, fanned out, resumable, replayable and transformable through stream(id)', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const gate = new Gate();
     const engine = server.server.app.engine;
     engine.registerKind(tickerKind(gate));
@@ -131,7 +126,7 @@ describe('a new streamed resource, registered from outside the application', () 
   });
 
   it('can be cancelled with cancelStream, and is closed as INTERRUPTED by a restart', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const gate = new Gate();
     server.server.app.engine.registerKind(tickerKind(gate));
     const cancelled = await server.server.app.engine.start('test.ticker', { to: 50 });
@@ -154,9 +149,8 @@ describe('a new streamed resource, registered from outside the application', () 
     gate.release(2);
     await new Subscriber<{ stream: Chunk }>(server.client(), STREAM, { id: interrupted.id }).received(3);
     const dir = server.dir;
-    dirs.push(dir);
     await server.close({ keepFiles: true });
-    server = await startTestServer({ dir });
+    server = await servers.start({ dir });
     server.server.app.engine.registerKind(tickerKind(new Gate()));
     const replay = payloads(await collect(server.client(), STREAM, { id: interrupted.id }), 'stream');
     expect(replay.at(-1)).toMatchObject({ type: 'TickFailed', data: { status: 'INTERRUPTED' } });

@@ -1,15 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getStream, startCompletion, startServerWithFake } from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic, words } from '../support/fake-anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { getStream, startCompletion } from '../support/anthropic-server.js';
+import { words } from '../support/fake-anthropic.js';
 import {
   CHAT_COMPLETION,
   type CompletionEventData,
   collect,
   completionEvents,
-  startTestServer,
   type TestServer,
 } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
 const STREAM_CHUNKS = `subscription Chunks($id: ID!, $after: String) {
   stream(id: $id, after: $after) { streamId seq cursor at type data }
@@ -23,25 +23,15 @@ interface Chunk {
   data: Record<string, unknown>;
 }
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 const TEXT = 'resume from any cursor and get exactly the rest of the stream with nothing lost or repeated';
 
 describe('replay and resume of a finished stream', () => {
   it('replays from the start, and from every cursor gives exactly the rest', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const client = server.client();
     const full = completionEvents(
       await collect(client, CHAT_COMPLETION, { input: { prompt: 'replay me please' } }),
@@ -59,7 +49,7 @@ describe('replay and resume of a finished stream', () => {
   });
 
   it('stream(id) replays the same events as StreamChunks, resumable the same way', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const client = server.client();
     const full = completionEvents(await collect(client, CHAT_COMPLETION, { input: { prompt: 'chunks' } }));
     const streamId = full[0]?.streamId as string;
@@ -76,7 +66,7 @@ describe('replay and resume of a finished stream', () => {
   });
 
   it('rejects an unknown stream with NOT_FOUND and bad cursors with BAD_CURSOR', async () => {
-    server = await startTestServer();
+    server = await servers.start();
     const client = server.client();
     const full = completionEvents(await collect(client, CHAT_COMPLETION, { input: { prompt: 'x' } }));
     const other = completionEvents(await collect(client, CHAT_COMPLETION, { input: { prompt: 'y' } }));
@@ -101,7 +91,7 @@ describe('replay and resume of a finished stream', () => {
 
 describe.each(['on', 'off'])('resume of a live stream (SHARED_FANOUT=%s)', (sharedFanout) => {
   it('resumes after k events for several k while the stream keeps producing (replay → live switch)', async () => {
-    server = await startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
+    server = await servers.withFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
     const client = server.client();
     fake.enqueue({ kind: 'stream', deltas: words(TEXT) });
     const streamId = await startCompletion(server, { prompt: 'live resume' });
@@ -130,7 +120,7 @@ describe.each(['on', 'off'])('resume of a live stream (SHARED_FANOUT=%s)', (shar
   });
 
   it('a client that drops mid-stream and resumes from its last cursor has every event exactly once', async () => {
-    server = await startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
+    server = await servers.withFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
     const client = server.client();
     fake.enqueue({ kind: 'stream', deltas: words(TEXT) });
     const first = new Subscriber<{ chatCompletion: CompletionEventData }>(client, CHAT_COMPLETION, {

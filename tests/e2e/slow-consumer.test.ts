@@ -1,7 +1,6 @@
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startCompletion, startServerWithFake } from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic } from '../support/fake-anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { startCompletion } from '../support/anthropic-server.js';
 import {
   CHAT_COMPLETION,
   type CompletionEventData,
@@ -10,20 +9,11 @@ import {
   type TestServer,
 } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 // Enough text to fill loopback socket buffers many times over, so the server sees the slow reader.
 const DELTAS = Array.from({ length: 2000 }, (_, i) => `${String(i).padStart(5, '0')}${'x'.repeat(4995)}`);
@@ -59,7 +49,7 @@ function slowReader(url: string, body: string) {
 
 describe.each(['on', 'off'])('slow-client policy (SHARED_FANOUT=%s)', (sharedFanout) => {
   it('merges while a client lags, cuts it off past the cap with a resumable SLOW_CONSUMER, and spares the others', async () => {
-    server = await startServerWithFake(fake, {
+    server = await servers.withFake(fake, {
       env: { SHARED_FANOUT: sharedFanout, SLOW_CONSUMER_MAX_BYTES: '262144' },
     });
     // Paced so a reading client keeps up, while one that does not read falls behind for good.
@@ -123,7 +113,7 @@ describe.each(['on', 'off'])('slow-client policy (SHARED_FANOUT=%s)', (sharedFan
   });
 
   it('a client that lags and then catches up gets the text it missed merged into fewer deltas, losslessly', async () => {
-    server = await startServerWithFake(fake, {
+    server = await servers.withFake(fake, {
       env: { SHARED_FANOUT: sharedFanout, SLOW_CONSUMER_MAX_BYTES: '67108864' },
     });
     fake.enqueue({ kind: 'stream', deltas: DELTAS, delayMs: 1 });

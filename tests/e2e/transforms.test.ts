@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redactorFor } from '../../src/edge/transforms/redaction.js';
 import { transformText } from '../../src/edge/transforms/text-step.js';
-import { startCompletion, startServerWithFake } from '../support/anthropic-server.js';
-import { type FakeAnthropic, startFakeAnthropic } from '../support/fake-anthropic.js';
+import { startCompletion } from '../support/anthropic-server.js';
 import {
   CHAT_COMPLETION,
   type CompletionEventData,
@@ -11,20 +10,11 @@ import {
   type TestServer,
 } from '../support/server.js';
 import { payloads, Subscriber } from '../support/subscriber.js';
+import { useFakeAnthropic, useServers } from '../support/suite.js';
 
-let fake: FakeAnthropic;
-let server: TestServer | undefined;
-beforeAll(async () => {
-  fake = await startFakeAnthropic({ gated: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  fake.reset();
-});
+const fake = useFakeAnthropic({ gated: true });
+const servers = useServers();
+let server: TestServer;
 
 const SECRET_TEXT =
   '## Contact\nWrite to **jane.doe@example.com** or call +1 (415) 555-0199; the key is sk-ant-api03-AbCdEf0123456789XyZ and `done`.';
@@ -61,7 +51,7 @@ async function run(s: TestServer, deltas: string[], transform: object) {
 }
 
 describe.each(['on', 'off'])('transforms at the edge (SHARED_FANOUT=%s)', (sharedFanout) => {
-  const start = () => startServerWithFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
+  const start = () => servers.withFake(fake, { env: { SHARED_FANOUT: sharedFanout } });
 
   it('redacts and strips markdown across 1–3 character deltas, leaking no fragment; storage keeps the raw text', async () => {
     server = await start();
@@ -138,7 +128,7 @@ describe.each(['on', 'off'])('transforms at the edge (SHARED_FANOUT=%s)', (share
 
 describe('transforms and the shared fan-out', () => {
   it('groups subscribers by transform: same transform shares one execution, another transform gets its own', async () => {
-    server = await startServerWithFake(fake);
+    server = await servers.withFake(fake);
     fake.enqueue({ kind: 'stream', deltas: tinyDeltas(SECRET_TEXT) });
     const streamId = await startCompletion(server, { prompt: 'groups' });
     const transform = { redact: ['EMAIL'] };

@@ -42,7 +42,7 @@ export class Checkpointer {
     this.stopped ??= new Promise<void>((resolve) => {
       const done = () => resolve();
       this.worker.once('exit', done);
-      this.worker.once('message', (message: unknown) => {
+      this.worker.on('message', (message: unknown) => {
         if (message === 'stopped') void this.worker.terminate().then(done, done);
       });
       this.worker.postMessage('stop');
